@@ -1,0 +1,70 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, SUITE, SHOTS, launch, openPage, hydrated } from './browser.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the categories page hydrates and filters in the browser without a request', async () => {
+  const { context, page, errors } = await openPage(browser);
+  await page.goto(`${BASE}/categories`);
+  await hydrated(page);
+  const rows = page.getByTestId('category-row');
+  const total = await rows.count();
+  assert.ok(total >= 6, `expected the demo categories, saw ${total}`);
+
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.getByTestId('category-filter').fill('nail');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=category-row]').length === 1);
+  assert.equal(await rows.first().locator('td').first().innerText(), 'Nails');
+  assert.equal(await page.getByTestId('category-count').innerText(), `Showing 1 of ${total}`);
+
+  await page.getByTestId('category-filter').fill('zzz-nothing');
+  await page.getByTestId('category-empty').waitFor();
+  assert.match(await page.getByTestId('category-empty').innerText(), /No categories match/);
+
+  await page.getByTestId('category-filter').fill('');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=category-row]').length === n, total);
+  assert.deepEqual(requests, [], 'filtering must not touch the network');
+  assert.equal(page.url(), `${BASE}/categories`);
+
+  await page.screenshot({ path: `${SHOTS}categories-${SUITE}.png`, fullPage: true });
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+  await context.close();
+});
+
+test('the page is readable with JavaScript disabled', async () => {
+  const { context, page } = await openPage(browser, { javaScriptEnabled: false });
+  await page.goto(`${BASE}/categories`);
+  assert.ok((await page.getByTestId('category-row').count()) >= 6);
+  assert.match(await page.getByTestId('category-count').innerText(), /^Showing \d+ of \d+$/);
+  await context.close();
+});
+
+test('the theme switch applies at once and is remembered by the session', async () => {
+  const { context, page, errors } = await openPage(browser);
+  await page.goto(`${BASE}/categories`);
+  await hydrated(page);
+  assert.equal(await page.evaluate(() => document.documentElement.className), 'light');
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/fn/set_theme') && r.status() === 200);
+  await page.getByTestId('theme-toggle').click();
+  await saved;
+  assert.equal(await page.evaluate(() => document.documentElement.className), 'dark');
+
+  await page.reload();
+  assert.equal(await page.evaluate(() => document.documentElement.className), 'dark', 'server rendered the saved theme');
+  await hydrated(page);
+  await page.screenshot({ path: `${SHOTS}categories-dark-${SUITE}.png`, fullPage: true });
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+  await context.close();
+});
+
+test('unknown pages show the portal 404', async () => {
+  const { context, page } = await openPage(browser);
+  const response = await page.goto(`${BASE}/does-not-exist`);
+  assert.equal(response.status(), 404);
+  await page.getByText('Page not found').waitFor();
+  await context.close();
+});

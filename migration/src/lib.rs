@@ -1,0 +1,18 @@
+//! Pulse's schema, as portable sea-orm migrations (Postgres and SQLite).
+//!
+//! Rows that the application owns (the permission catalogue and default roles) are seeded by the
+//! application after these run (`pulse migrate`, and at start-up), from the one list in
+//! `src/shared/permissions.rs`, so a new permission needs no hand-written data migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_identity_and_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_identity_and_catalog::Migration)]
+    }
+}

@@ -1,0 +1,86 @@
+//! The portal's frame: sidebar navigation on wide screens, a top bar with a menu on phones.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
+
+use super::theme_toggle::ThemeToggle;
+
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+}
+
+const NAV: &[NavItem] = &[NavItem {
+    href: "/categories",
+    label: "Categories",
+}];
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    // Close the phone menu after navigating.
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+
+    // Marks the page as interactive once the browser has hydrated it (effects never run on the server).
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    let nav_links = move || {
+        NAV.iter()
+            .map(|item| {
+                view! {
+                    <A
+                        href=item.href
+                        attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:text-slate-300 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-300"
+                    >
+                        {item.label}
+                    </A>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <div class="flex min-h-screen">
+            <aside class="hidden w-60 shrink-0 border-r border-slate-200 bg-white md:block dark:border-slate-800 dark:bg-slate-900">
+                <div class="flex h-16 items-center px-6 text-xl font-bold tracking-tight text-indigo-600 dark:text-indigo-400">
+                    "Pulse"
+                </div>
+                <nav class="space-y-1 px-3" aria-label="Main">{nav_links}</nav>
+            </aside>
+            <div class="flex min-w-0 flex-1 flex-col">
+                <header class="flex h-16 items-center justify-between border-b border-slate-200 bg-white px-4 md:px-8 dark:border-slate-800 dark:bg-slate-900">
+                    <div class="flex items-center gap-3">
+                        <button
+                            type="button"
+                            class="rounded-md p-2 text-slate-600 hover:bg-slate-100 md:hidden dark:text-slate-300 dark:hover:bg-slate-800"
+                            aria-label="Open menu"
+                            aria-expanded=move || menu_open.get().to_string()
+                            on:click=move |_| menu_open.update(|open| *open = !*open)
+                        >
+                            "☰"
+                        </button>
+                        <span class="text-lg font-bold text-indigo-600 md:hidden dark:text-indigo-400">"Pulse"</span>
+                    </div>
+                    <ThemeToggle/>
+                </header>
+                <nav
+                    class="border-b border-slate-200 bg-white px-3 py-2 md:hidden dark:border-slate-800 dark:bg-slate-900"
+                    class:hidden=move || !menu_open.get()
+                    aria-label="Main (mobile)"
+                >
+                    {nav_links}
+                </nav>
+                <main class="flex-1 px-4 py-6 md:px-8">{children()}</main>
+            </div>
+        </div>
+    }
+}

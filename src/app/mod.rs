@@ -1,0 +1,69 @@
+//! The admin portal: server-rendered by `leptos_axum`, then hydrated in the browser.
+
+pub mod components;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::shared::theme::Theme;
+use components::layout::Layout;
+use pages::{categories::CategoriesPage, not_found::NotFound};
+
+/// The HTML document around the app. Runs on the server only; the browser hydrates `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = request_theme();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class=theme.css_class()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The theme the session asked for, put into the request by `server::sessions`.
+fn request_theme() -> Theme {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Theme>().copied())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Theme::default()
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pulse.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Pulse".to_owned() } else { format!("{text} · Pulse") }/>
+        <Meta name="description" content="Pulse admin portal"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    // Async: the page arrives complete, readable without JavaScript and with no layout shift.
+                    <Route path=path!("/categories") view=CategoriesPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

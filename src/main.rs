@@ -1,0 +1,54 @@
+//! The `pulse` command: `serve` (default), `migrate`, `create-owner`, `seed-demo`.
+
+use clap::{Parser, Subcommand};
+use pulse::server::{cli, config::Config, telemetry};
+
+#[derive(Parser)]
+#[command(name = "pulse", version, about = "Pulse booking platform: JSON API and admin portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API and portal (the default).
+    Serve,
+    /// Apply pending migrations and seed roles and permissions, then exit.
+    Migrate,
+    /// Create an Owner account (password from PULSE_OWNER_PASSWORD, or asked for).
+    CreateOwner {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Add demo categories to an empty catalog (development and demos).
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pulse: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_json);
+    let result = match args.command.unwrap_or(Command::Serve) {
+        Command::Serve => cli::serve(config).await,
+        Command::Migrate => cli::migrate(config).await,
+        Command::CreateOwner { email, name } => cli::create_owner(config, &email, &name).await,
+        Command::SeedDemo => cli::seed_demo(config).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pulse: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

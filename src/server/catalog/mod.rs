@@ -1,0 +1,3 @@
+//! Service categories (and, later, services).
+
+pub mod categories;

@@ -1,0 +1,455 @@
+//! One typed configuration, read once at start-up.
+//!
+//! Precedence (lowest to highest): built-in development defaults, `Leptos.toml`, `.env`, the process
+//! environment. Production mode refuses to start with a missing or development secret and names the
+//! variable to set.
+
+use std::{collections::HashMap, fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+use serde::Deserialize;
+
+/// Where the server runs. Only `Production` hardens cookies, logs JSON and demands real secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl FromStr for Environment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Self::Development),
+            "test" => Ok(Self::Test),
+            "production" | "prod" => Ok(Self::Production),
+            other => Err(format!(
+                "unknown environment {other:?}; use development, test or production"
+            )),
+        }
+    }
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
+/// A secret that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Development-only secrets: fine on a laptop, refused in production.
+pub const DEV_JWT_SECRET: &str = "pulse-development-jwt-secret-not-for-production-use";
+pub const DEV_SESSION_SECRET: &str = "pulse-development-session-secret-not-for-production-use";
+const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    pub site_addr: SocketAddr,
+    pub public_url: String,
+    pub site_root: PathBuf,
+    pub site_pkg_dir: String,
+    pub output_name: String,
+    pub reload_port: u32,
+    pub request_body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub redis_url: Option<String>,
+    pub jwt_secret: Secret,
+    pub session_secret: Secret,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<Secret>,
+    pub google_issuer_url: String,
+    pub business_timezone: chrono_tz::Tz,
+    /// Log as JSON lines (production default) or human-readable text.
+    pub log_json: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("{var} must be set in production ({reason})")]
+    MissingInProduction { var: &'static str, reason: String },
+    #[error("cannot read {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+/// The shape of `Leptos.toml`; every field is optional so a partial file works.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileSettings {
+    server: ServerSection,
+    database: DatabaseSection,
+    business: BusinessSection,
+    mail: MailSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ServerSection {
+    site_addr: Option<String>,
+    public_url: Option<String>,
+    site_root: Option<String>,
+    site_pkg_dir: Option<String>,
+    output_name: Option<String>,
+    request_body_limit_bytes: Option<usize>,
+    request_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<String>,
+    max_connections: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BusinessSection {
+    timezone: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct MailSection {
+    from: Option<String>,
+}
+
+impl Config {
+    /// Reads `.env` (if present), `Leptos.toml` (or `PULSE_CONFIG`) and the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is worth a warning but not a crash.
+        if let Err(e) = dotenvy::dotenv() {
+            if !e.not_found() {
+                eprintln!("warning: ignoring .env: {e}");
+            }
+        }
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let path = vars
+            .get("PULSE_CONFIG")
+            .cloned()
+            .unwrap_or_else(|| "Leptos.toml".to_owned());
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            // Only an explicitly named file must exist.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !vars.contains_key("PULSE_CONFIG") => {
+                None
+            }
+            Err(e) => {
+                return Err(ConfigError::File {
+                    path,
+                    reason: e.to_string(),
+                })
+            }
+        };
+        Self::from_sources(file.as_deref(), &vars)
+    }
+
+    /// Builds the configuration from a settings file's text and a set of variables (pure, for tests).
+    pub fn from_sources(
+        file: Option<&str>,
+        vars: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let settings: FileSettings = match file {
+            Some(text) => toml::from_str(text).map_err(|e| ConfigError::File {
+                path: "Leptos.toml".into(),
+                reason: e.to_string(),
+            })?,
+            None => FileSettings::default(),
+        };
+        let var = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let env: Environment = parse_var("PULSE_ENV", var("PULSE_ENV"))?.unwrap_or(Environment::Development);
+
+        let site_addr_raw = var("LEPTOS_SITE_ADDR")
+            .or(settings.server.site_addr)
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
+        let site_addr: SocketAddr = site_addr_raw.parse().map_err(|e| ConfigError::Invalid {
+            var: "LEPTOS_SITE_ADDR",
+            reason: format!("{site_addr_raw:?} is not host:port ({e})"),
+        })?;
+
+        let public_url = var("PUBLIC_URL")
+            .or(settings.server.public_url.filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| format!("http://{site_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                var: "PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+
+        let database_url = var("DATABASE_URL")
+            .or(settings.database.url)
+            .unwrap_or_else(|| "sqlite://data/pulse.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_URL",
+                reason: "use sqlite://<file> or postgres://user@host/db".into(),
+            });
+        }
+        let database_max_connections = parse_var("DATABASE_MAX_CONNECTIONS", var("DATABASE_MAX_CONNECTIONS"))?
+            .or(settings.database.max_connections)
+            .unwrap_or(20);
+        if database_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_MAX_CONNECTIONS",
+                reason: "must be at least 1".into(),
+            });
+        }
+
+        let redis_url = var("REDIS_URL");
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::Invalid {
+                    var: "REDIS_URL",
+                    reason: "use redis://host:port[/db]".into(),
+                });
+            }
+        }
+
+        let jwt_secret = secret(env, "JWT_SECRET", var("JWT_SECRET"), DEV_JWT_SECRET)?;
+        let session_secret = secret(env, "SESSION_SECRET", var("SESSION_SECRET"), DEV_SESSION_SECRET)?;
+
+        let tz_raw = var("BUSINESS_TIMEZONE")
+            .or(settings.business.timezone)
+            .unwrap_or_else(|| "UTC".into());
+        let business_timezone: chrono_tz::Tz = tz_raw.parse().map_err(|_| ConfigError::Invalid {
+            var: "BUSINESS_TIMEZONE",
+            reason: format!("{tz_raw:?} is not an IANA time zone such as Europe/London"),
+        })?;
+
+        let google_client_id = var("GOOGLE_CLIENT_ID");
+        let google_client_secret = var("GOOGLE_CLIENT_SECRET").map(Secret::new);
+        if google_client_id.is_some() != google_client_secret.is_some() {
+            return Err(ConfigError::Invalid {
+                var: if google_client_id.is_some() {
+                    "GOOGLE_CLIENT_SECRET"
+                } else {
+                    "GOOGLE_CLIENT_ID"
+                },
+                reason: "GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are set together or not at all".into(),
+            });
+        }
+
+        Ok(Self {
+            env,
+            site_addr,
+            public_url,
+            site_root: PathBuf::from(
+                var("LEPTOS_SITE_ROOT")
+                    .or(settings.server.site_root)
+                    .unwrap_or_else(|| "target/site".into()),
+            ),
+            site_pkg_dir: var("LEPTOS_SITE_PKG_DIR")
+                .or(settings.server.site_pkg_dir)
+                .unwrap_or_else(|| "pkg".into()),
+            output_name: var("LEPTOS_OUTPUT_NAME")
+                .or(settings.server.output_name)
+                .unwrap_or_else(|| "pulse".into()),
+            reload_port: parse_var("LEPTOS_RELOAD_PORT", var("LEPTOS_RELOAD_PORT"))?.unwrap_or(3001),
+            request_body_limit_bytes: parse_var("PULSE_BODY_LIMIT_BYTES", var("PULSE_BODY_LIMIT_BYTES"))?
+                .or(settings.server.request_body_limit_bytes)
+                .unwrap_or(10 * 1024 * 1024),
+            request_timeout_secs: parse_var("PULSE_REQUEST_TIMEOUT_SECS", var("PULSE_REQUEST_TIMEOUT_SECS"))?
+                .or(settings.server.request_timeout_secs)
+                .unwrap_or(30),
+            database_url,
+            database_max_connections,
+            redis_url,
+            jwt_secret,
+            session_secret,
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM")
+                .or(settings.mail.from)
+                .unwrap_or_else(|| "Pulse <no-reply@pulse.localhost>".into()),
+            google_client_id,
+            google_client_secret,
+            google_issuer_url: var("GOOGLE_ISSUER_URL")
+                .unwrap_or_else(|| "https://accounts.google.com".into()),
+            business_timezone,
+            log_json: parse_var::<bool>("PULSE_LOG_JSON", var("PULSE_LOG_JSON"))?
+                .unwrap_or(env.is_production()),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_var<T: FromStr>(name: &'static str, raw: Option<String>) -> Result<Option<T>, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    raw.map(|v| {
+        v.parse::<T>().map_err(|e| ConfigError::Invalid {
+            var: name,
+            reason: format!("{v:?}: {e}"),
+        })
+    })
+    .transpose()
+}
+
+fn secret(
+    env: Environment,
+    name: &'static str,
+    value: Option<String>,
+    dev_default: &str,
+) -> Result<Secret, ConfigError> {
+    match (env, value) {
+        (Environment::Production, None) => Err(ConfigError::MissingInProduction {
+            var: name,
+            reason: format!("a random value of at least {MIN_SECRET_LEN} characters"),
+        }),
+        (Environment::Production, Some(v)) if v == dev_default => Err(ConfigError::MissingInProduction {
+            var: name,
+            reason: "it still holds the development default".into(),
+        }),
+        (Environment::Production, Some(v)) if v.len() < MIN_SECRET_LEN => {
+            Err(ConfigError::MissingInProduction {
+                var: name,
+                reason: format!("it is shorter than {MIN_SECRET_LEN} characters"),
+            })
+        }
+        (_, Some(v)) => Ok(Secret::new(v)),
+        (_, None) => Ok(Secret::new(dev_default)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn empty_environment_gives_the_embedded_development_default() {
+        let c = Config::from_sources(None, &vars(&[])).unwrap();
+        assert_eq!(c.env, Environment::Development);
+        assert_eq!(c.database_url, "sqlite://data/pulse.db");
+        assert!(c.redis_url.is_none());
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(!c.log_json);
+    }
+
+    #[test]
+    fn the_project_leptos_toml_parses() {
+        let text = include_str!("../../Leptos.toml");
+        let c = Config::from_sources(Some(text), &vars(&[])).unwrap();
+        assert_eq!(c.database_max_connections, 20);
+        assert_eq!(c.output_name, "pulse");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let c = Config::from_sources(
+            Some("[server]\nsite_addr = \"127.0.0.1:4000\"\n"),
+            &vars(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080"), ("DATABASE_URL", "postgres://x@h/db")]),
+        )
+        .unwrap();
+        assert_eq!(c.site_addr.to_string(), "0.0.0.0:8080");
+        assert!(!c.is_sqlite());
+    }
+
+    #[test]
+    fn production_refuses_missing_default_or_short_secrets_and_names_the_variable() {
+        let err = Config::from_sources(None, &vars(&[("PULSE_ENV", "production")])).unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+
+        let long = "x".repeat(40);
+        let err = Config::from_sources(
+            None,
+            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long)]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("SESSION_SECRET"), "{err}");
+
+        let err = Config::from_sources(
+            None,
+            &vars(&[
+                ("PULSE_ENV", "production"),
+                ("JWT_SECRET", DEV_JWT_SECRET),
+                ("SESSION_SECRET", &long),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("development default"), "{err}");
+
+        let err = Config::from_sources(
+            None,
+            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", "short"), ("SESSION_SECRET", &long)]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("shorter"), "{err}");
+
+        let ok = Config::from_sources(
+            None,
+            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long), ("SESSION_SECRET", &long)]),
+        )
+        .unwrap();
+        assert!(ok.log_json);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (k, v) in [
+            ("PULSE_ENV", "staging"),
+            ("LEPTOS_SITE_ADDR", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("BUSINESS_TIMEZONE", "Mars/Olympus"),
+            ("DATABASE_MAX_CONNECTIONS", "many"),
+        ] {
+            let err = Config::from_sources(None, &vars(&[(k, v)])).unwrap_err();
+            assert!(err.to_string().contains(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::from_sources(None, &vars(&[])).unwrap();
+        assert!(!format!("{c:?}").contains(DEV_JWT_SECRET));
+    }
+}

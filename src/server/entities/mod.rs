@@ -1,0 +1,8 @@
+//! SeaORM entities: the database's shape, used only by the service layer.
+
+pub mod audit_log;
+pub mod permissions;
+pub mod role_permissions;
+pub mod roles;
+pub mod service_categories;
+pub mod users;

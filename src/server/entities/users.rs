@@ -1,0 +1,45 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub role_id: Option<Uuid>,
+    pub name: String,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub is_active: bool,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub gender: Option<String>,
+    pub profile_image_url: Option<String>,
+    pub failed_login_attempts: i32,
+    pub lockout_until: Option<DateTimeUtc>,
+    pub last_login: Option<DateTimeUtc>,
+    pub last_seen: Option<DateTimeUtc>,
+    pub fcm_token: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::roles::Entity",
+        from = "Column::RoleId",
+        to = "super::roles::Column::Id",
+        on_delete = "SetNull"
+    )]
+    Role,
+}
+
+impl Related<super::roles::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Role.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

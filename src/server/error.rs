@@ -1,0 +1,67 @@
+//! The one error type of the service layer. Adapters map it to HTTP (`api::response`) or to a
+//! server-function error (`app::server_fns`); nothing else decides statuses or messages.
+
+use sea_orm::DbErr;
+
+use crate::shared::errors::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that failed parsing, with one message per field.
+    #[error("Validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        code: Option<&'static str>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    /// A dependency (database, Redis) is not answering.
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn field(field: &str, message: &str) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    /// Errors whose details must stay in the logs, not in responses.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Database(_) | Self::Internal(_))
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Database(_) | Self::Internal(_) => "Internal server error".to_owned(),
+            Self::Unavailable(_) => "Service temporarily unavailable".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        Self::Validation(vec![e])
+    }
+}

@@ -1,0 +1,122 @@
+//! Owner accounts created outside the sign-up flow: the development first run and `pulse create-owner`.
+
+use chrono::Utc;
+use rand::{distr::Alphanumeric, seq::SliceRandom, Rng};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use uuid::Uuid;
+
+use super::password;
+use crate::server::{
+    audit,
+    entities::{roles, users},
+    error::{AppError, AppResult},
+};
+use crate::shared::{
+    identity::{Email, Password, PASSWORD_SPECIALS},
+    permissions::OWNER_ROLE,
+};
+
+/// The credentials of an owner created for a first run; printed once, never stored in clear.
+#[derive(Debug)]
+pub struct FirstRunOwner {
+    pub email: Email,
+    pub password: String,
+}
+
+/// On an empty database, creates an Owner with a random password. Development mode only: production
+/// owners are created with `pulse create-owner`.
+pub async fn first_run_owner<C: ConnectionTrait>(db: &C, email: &Email) -> AppResult<Option<FirstRunOwner>> {
+    if users::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let plain = generate_password();
+    let parsed = Password::parse(&plain).map_err(|e| AppError::Internal(anyhow::anyhow!(e.message)))?;
+    create_owner(db, email, "Owner", &parsed).await?;
+    Ok(Some(FirstRunOwner {
+        email: email.clone(),
+        password: plain,
+    }))
+}
+
+/// Creates a verified Owner account. Refuses an email that already has an account.
+pub async fn create_owner<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+    name: &str,
+    password: &Password,
+) -> AppResult<users::Model> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(AppError::field("name", "Name must be 1 to 255 characters"));
+    }
+    if users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Err(AppError::Conflict(format!("{email} already has an account")));
+    }
+    let role = roles::Entity::find()
+        .filter(roles::Column::Name.eq(OWNER_ROLE))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the Owner role is missing; run migrations")))?;
+    let now = Utc::now();
+    let user = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        role_id: Set(Some(role.id)),
+        name: Set(name.to_owned()),
+        email: Set(email.as_str().to_owned()),
+        password_hash: Set(Some(password::hash(password).await?)),
+        email_verified: Set(true),
+        is_active: Set(true),
+        phone: Set(None),
+        address: Set(None),
+        gender: Set(None),
+        profile_image_url: Set(None),
+        failed_login_attempts: Set(0),
+        lockout_until: Set(None),
+        last_login: Set(None),
+        last_seen: Set(None),
+        fcm_token: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        audit::Entry::new("user.created")
+            .target("user", user.id.to_string())
+            .details(serde_json::json!({ "role": OWNER_ROLE, "via": "bootstrap" })),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// 16 random characters that always satisfy the password policy.
+fn generate_password() -> String {
+    let mut rng = rand::rng();
+    let mut chars: Vec<char> = (&mut rng).sample_iter(&Alphanumeric).take(13).map(char::from).collect();
+    chars.push(rng.random_range(b'A'..=b'Z') as char);
+    chars.push(rng.random_range(b'0'..=b'9') as char);
+    let specials: Vec<char> = PASSWORD_SPECIALS.chars().collect();
+    chars.push(specials[rng.random_range(0..specials.len())]);
+    chars.shuffle(&mut rng);
+    chars.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn generated_passwords_meet_the_policy() {
+        for _ in 0..200 {
+            let p = super::generate_password();
+            assert_eq!(p.len(), 16);
+            assert!(crate::shared::identity::Password::parse(&p).is_ok(), "{p}");
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Accounts and credentials.
+
+pub mod bootstrap;
+pub mod password;

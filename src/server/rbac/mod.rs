@@ -1,0 +1,3 @@
+//! Roles and permissions.
+
+pub mod catalogue;

@@ -1,0 +1,214 @@
+//! `spawn_app`: the real server on a random port, against a fresh database, spoken to over HTTP.
+
+use std::collections::HashMap;
+
+use pulse::server::{config::Config, startup::Application, state::AppState};
+use sea_orm::{ConnectionTrait, Database};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("PULSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("PULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDb {
+    pub url: String,
+    postgres_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("pulse.db").display());
+                Self { url, postgres_name: None, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let name = format!("pulse_test_{}", Uuid::now_v7().simple());
+                let admin = Database::connect(postgres_admin_url())
+                    .await
+                    .expect("Postgres is not reachable: run `make services` (or set PULSE_TEST_POSTGRES_URL)");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = postgres_admin_url();
+                let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(&base);
+                Self { url: format!("{server}/{name}"), postgres_name: Some(name), _dir: None }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres_name.take() {
+            // Drop runs outside any runtime guarantee; use a private one on a plain thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let admin = Database::connect(postgres_admin_url()).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await
+                        .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    /// Dropped with the app: removes the test's database.
+    _db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Options for a spawned server beyond the test defaults.
+#[derive(Default, Clone)]
+pub struct Spawn {
+    pub vars: Vec<(&'static str, String)>,
+    pub redis: bool,
+}
+
+impl Spawn {
+    pub fn redis() -> Self {
+        Self { redis: true, ..Self::default() }
+    }
+    pub fn var(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.vars.push((key, value.into()));
+        self
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Spawn::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, opts: Spawn) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        pulse::server::telemetry::init(false);
+    }
+    let db = TestDb::new(backend).await;
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("PULSE_ENV".into(), "test".into()),
+        ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("DATABASE_MAX_CONNECTIONS".into(), "5".into()),
+    ]);
+    if opts.redis {
+        vars.insert("REDIS_URL".into(), redis_url());
+    }
+    for (k, v) in opts.vars {
+        vars.insert(k.into(), v);
+    }
+    spawn_with_config(db, Config::from_sources(None, &vars).expect("test config")).await
+}
+
+pub async fn spawn_with_config(db: TestDb, config: Config) -> TestApp {
+    let app = Application::build(config).await.expect("server starts");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        base,
+        client: client(),
+        state,
+        _db: db,
+        server,
+        shutdown: Some(tx),
+    }
+}
+
+/// A client like a browser's: keeps cookies, never follows redirects silently.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let r = self.get(path).await;
+        let status = r.status();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// Calls a portal server function the way the browser does (POST, url-encoded arguments).
+    pub async fn server_fn(&self, name: &str, args: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/fn/{name}")))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(args)
+            .send()
+            .await
+            .expect("server fn request")
+    }
+
+    /// Stops accepting requests and waits for in-flight ones, as on SIGTERM.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Declares a test that runs once on SQLite and once on Postgres:
+/// `both_backends!(async fn name(app: TestApp) { ... })` gives `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[doc = $doc:literal])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($backend: $crate::helpers::Backend) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { run($crate::helpers::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { run($crate::helpers::Backend::Postgres).await }
+        }
+    };
+}

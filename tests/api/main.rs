@@ -1,0 +1,9 @@
+//! Integration tests: one binary (each file under tests/ would link the whole server again).
+//! Every test that touches data runs on SQLite and on Postgres.
+
+mod helpers;
+
+mod categories;
+mod health;
+mod migrations;
+mod sessions;
