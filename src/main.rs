@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use pulse::server::{cli, config::Config, telemetry};
 
 #[derive(Parser)]
-#[command(name = "pulse", version, about = "Pulse booking platform: JSON API and admin portal")]
+#[command(
+    name = "pulse",
+    version,
+    about = "Pulse booking platform: JSON API and admin portal"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

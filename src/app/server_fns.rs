@@ -10,7 +10,9 @@ use crate::shared::{catalog::Category, errors::PortalError, theme::Theme};
 pub async fn list_categories() -> Result<Vec<Category>, PortalError> {
     use crate::server::catalog::categories::{self, Visibility};
     let state = ssr::state()?;
-    categories::list(&state.db, Visibility::All).await.map_err(ssr::portal_error)
+    categories::list(&state.db, Visibility::All)
+        .await
+        .map_err(ssr::portal_error)
 }
 
 /// Remembers the portal theme in the session (Redis or in-process).
@@ -34,7 +36,11 @@ pub(crate) mod ssr {
     use crate::shared::errors::PortalError;
 
     pub fn state() -> Result<AppState, PortalError> {
-        use_context::<AppState>().ok_or_else(|| portal_error(AppError::Internal(anyhow::anyhow!("AppState missing from context"))))
+        use_context::<AppState>().ok_or_else(|| {
+            portal_error(AppError::Internal(anyhow::anyhow!(
+                "AppState missing from context"
+            )))
+        })
     }
 
     pub fn portal_error(e: AppError) -> PortalError {
@@ -57,7 +63,10 @@ pub(crate) mod ssr {
 
     /// server_fn answers every error it raises itself (undecodable arguments, unknown function) with
     /// 500. The `PortalError` body knows the real status; this puts it on the response too.
-    pub async fn error_status(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    pub async fn error_status(
+        req: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
         let is_server_fn = req.uri().path().starts_with("/api/fn/");
         let response = next.run(req).await;
         if !is_server_fn

@@ -2,9 +2,7 @@
 
 use anyhow::Context;
 
-use super::{
-    catalog, config::Config, db, identity::bootstrap, startup::Application,
-};
+use super::{catalog, config::Config, db, identity::bootstrap, startup::Application};
 use crate::shared::{
     catalog::{CategoryName, NewCategory},
     identity::{Email, Password},
@@ -50,7 +48,11 @@ pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
 /// Demo categories for an empty catalog; returns how many were added (0 when any exist).
 pub async fn seed_demo_categories(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
     use catalog::categories::{self, Visibility};
-    if !categories::list(conn, Visibility::All).await.map_err(|e| anyhow::anyhow!(e))?.is_empty() {
+    if !categories::list(conn, Visibility::All)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+        .is_empty()
+    {
         return Ok(0);
     }
     let demo = [
@@ -66,7 +68,9 @@ pub async fn seed_demo_categories(conn: &sea_orm::DatabaseConnection) -> anyhow:
         new.description = Some((*description).to_owned());
         new.icon = Some((*icon).to_owned());
         new.display_order = order as i32;
-        categories::create(conn, new).await.map_err(|e| anyhow::anyhow!(e))?;
+        categories::create(conn, new)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
     }
     Ok(demo.len())
 }

@@ -161,9 +161,7 @@ impl Config {
         let file = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             // Only an explicitly named file must exist.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !vars.contains_key("PULSE_CONFIG") => {
-                None
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !vars.contains_key("PULSE_CONFIG") => None,
             Err(e) => {
                 return Err(ConfigError::File {
                     path,
@@ -175,10 +173,7 @@ impl Config {
     }
 
     /// Builds the configuration from a settings file's text and a set of variables (pure, for tests).
-    pub fn from_sources(
-        file: Option<&str>,
-        vars: &HashMap<String, String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_sources(file: Option<&str>, vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let settings: FileSettings = match file {
             Some(text) => toml::from_str(text).map_err(|e| ConfigError::File {
                 path: "Leptos.toml".into(),
@@ -226,9 +221,10 @@ impl Config {
                 reason: "use sqlite://<file> or postgres://user@host/db".into(),
             });
         }
-        let database_max_connections = parse_var("DATABASE_MAX_CONNECTIONS", var("DATABASE_MAX_CONNECTIONS"))?
-            .or(settings.database.max_connections)
-            .unwrap_or(20);
+        let database_max_connections =
+            parse_var("DATABASE_MAX_CONNECTIONS", var("DATABASE_MAX_CONNECTIONS"))?
+                .or(settings.database.max_connections)
+                .unwrap_or(20);
         if database_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 var: "DATABASE_MAX_CONNECTIONS",
@@ -360,7 +356,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -386,7 +385,10 @@ mod tests {
     fn environment_overrides_the_file() {
         let c = Config::from_sources(
             Some("[server]\nsite_addr = \"127.0.0.1:4000\"\n"),
-            &vars(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080"), ("DATABASE_URL", "postgres://x@h/db")]),
+            &vars(&[
+                ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+                ("DATABASE_URL", "postgres://x@h/db"),
+            ]),
         )
         .unwrap();
         assert_eq!(c.site_addr.to_string(), "0.0.0.0:8080");
@@ -399,11 +401,8 @@ mod tests {
         assert!(err.to_string().contains("JWT_SECRET"), "{err}");
 
         let long = "x".repeat(40);
-        let err = Config::from_sources(
-            None,
-            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long)]),
-        )
-        .unwrap_err();
+        let err = Config::from_sources(None, &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long)]))
+            .unwrap_err();
         assert!(err.to_string().contains("SESSION_SECRET"), "{err}");
 
         let err = Config::from_sources(
@@ -419,14 +418,22 @@ mod tests {
 
         let err = Config::from_sources(
             None,
-            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", "short"), ("SESSION_SECRET", &long)]),
+            &vars(&[
+                ("PULSE_ENV", "production"),
+                ("JWT_SECRET", "short"),
+                ("SESSION_SECRET", &long),
+            ]),
         )
         .unwrap_err();
         assert!(err.to_string().contains("shorter"), "{err}");
 
         let ok = Config::from_sources(
             None,
-            &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long), ("SESSION_SECRET", &long)]),
+            &vars(&[
+                ("PULSE_ENV", "production"),
+                ("JWT_SECRET", &long),
+                ("SESSION_SECRET", &long),
+            ]),
         )
         .unwrap();
         assert!(ok.log_json);

@@ -46,7 +46,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// The path of a `sqlite:` URL's file, or `None` for an in-memory database.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -57,8 +59,14 @@ mod tests {
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_file("sqlite://data/pulse.db").unwrap().to_str(), Some("data/pulse.db"));
-        assert_eq!(sqlite_file("sqlite:///tmp/x.db?mode=rwc").unwrap().to_str(), Some("/tmp/x.db"));
+        assert_eq!(
+            sqlite_file("sqlite://data/pulse.db").unwrap().to_str(),
+            Some("data/pulse.db")
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc").unwrap().to_str(),
+            Some("/tmp/x.db")
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x"), None);
     }

@@ -51,7 +51,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 
     if failed.is_empty() {
-        (StatusCode::OK, Json(json!({ "status": "ready", "checks": checks })))
+        (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "checks": checks })),
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -18,7 +18,8 @@ pub async fn connect(url: &str) -> Result<RedisPool, fred::error::Error> {
         .with_performance_config(|c| c.default_command_timeout = Duration::from_secs(2))
         .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
         .build_pool(4)?;
-    let _ = pool.connect();
+    // The connection tasks run in the background; dropping their handle only detaches it.
+    drop(pool.connect());
     match tokio::time::timeout(Duration::from_secs(3), pool.wait_for_connect()).await {
         Ok(Ok(())) => tracing::info!("connected to Redis"),
         Ok(Err(e)) => tracing::warn!(error = %e, "Redis is not reachable yet; retrying in the background"),
@@ -34,7 +35,12 @@ pub async fn ping(pool: &RedisPool) -> Result<(), String> {
         fail_fast: true,
         ..Default::default()
     };
-    match tokio::time::timeout(Duration::from_secs(1), pool.with_options(&opts).ping::<String>(None)).await {
+    match tokio::time::timeout(
+        Duration::from_secs(1),
+        pool.with_options(&opts).ping::<String>(None),
+    )
+    .await
+    {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("timed out".to_owned()),

@@ -9,7 +9,10 @@ use axum::{
     Router,
 };
 use sha2::{Digest, Sha512};
-use tower_sessions::{cookie::{Key, SameSite}, Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore};
+use tower_sessions::{
+    cookie::{Key, SameSite},
+    Expiry, MemoryStore, Session, SessionManagerLayer, SessionStore,
+};
 use tower_sessions_redis_store::RedisStore;
 
 use super::{config::Config, state::AppState};
@@ -26,7 +29,10 @@ pub fn layer(router: Router, state: &AppState) -> Router {
     }
 }
 
-fn manager<S: SessionStore + Clone>(store: S, config: &Config) -> SessionManagerLayer<S, tower_sessions::service::SignedCookie> {
+fn manager<S: SessionStore + Clone>(
+    store: S,
+    config: &Config,
+) -> SessionManagerLayer<S, tower_sessions::service::SignedCookie> {
     SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)

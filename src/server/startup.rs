@@ -31,10 +31,15 @@ impl Application {
     /// (port 0 picks a free port, which tests use).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
-        let db = db::connect(&config)
+        let db = db::connect(&config).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database ({}): {e}",
+                redacted(&config.database_url)
+            )
+        })?;
+        db::migrate(&db)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot open the database ({}): {e}", redacted(&config.database_url)))?;
-        db::migrate(&db).await.map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
         let redis = match &config.redis_url {
             Some(url) => Some(redis::connect(url).await?),
             None => None,
@@ -61,14 +66,19 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(
             %addr,
@@ -107,12 +117,17 @@ pub fn router(state: AppState) -> Router {
 
     let app = Router::new()
         // Until the dashboard exists, the portal opens on its only page.
-        .route("/", get(|| async { axum::response::Redirect::temporary("/categories") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::temporary("/categories") }),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api::router())
         .merge(portal)
-        .layer(axum::middleware::from_fn(crate::app::server_fns::ssr::error_status))
+        .layer(axum::middleware::from_fn(
+            crate::app::server_fns::ssr::error_status,
+        ))
         .with_state(state.clone());
 
     sessions::layer(app, &state).layer(
@@ -217,8 +232,14 @@ fn redacted(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redacted("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redacted("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redacted("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redacted("sqlite://data/pulse.db"), "sqlite://data/pulse.db");
+        assert_eq!(
+            super::redacted("sqlite://data/pulse.db"),
+            "sqlite://data/pulse.db"
+        );
     }
 }

@@ -50,7 +50,10 @@ impl CategoryName {
             return Err(FieldError::new("name", "Name must be at most 255 characters"));
         }
         if name.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "Name must not contain control characters"));
+            return Err(FieldError::new(
+                "name",
+                "Name must not contain control characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }

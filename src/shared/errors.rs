@@ -59,7 +59,9 @@ impl leptos::server_fn::error::FromServerFnError for PortalError {
             _ => 500,
         };
         let message = match &e {
-            E::Request(_) => "The server could not be reached. Check your connection and try again.".to_owned(),
+            E::Request(_) => {
+                "The server could not be reached. Check your connection and try again.".to_owned()
+            }
             other => other.to_string(),
         };
         Self::new(status, message)

@@ -100,7 +100,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
         for bad in ["", "ann", "@example.com", "ann@", "a b@example.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
@@ -113,11 +116,21 @@ mod tests {
             assert!(Password::parse(good).is_ok(), "{good} refused");
         }
         // Too short, no upper-case, no digit, no special, a space, a non-ASCII letter.
-        for bad in ["Sh0rt!", "password1!", "PASSWORD!!", "Password1", "Pass word1!", "Pässword1!"] {
+        for bad in [
+            "Sh0rt!",
+            "password1!",
+            "PASSWORD!!",
+            "Password1",
+            "Pass word1!",
+            "Pässword1!",
+        ] {
             let err = Password::parse(bad).unwrap_err();
             assert_eq!(err.field, "password");
         }
-        assert_eq!(Password::parse_field("newPassword", "x").unwrap_err().field, "newPassword");
+        assert_eq!(
+            Password::parse_field("newPassword", "x").unwrap_err().field,
+            "newPassword"
+        );
         assert!(!format!("{:?}", Password::parse("Passw0rd!").unwrap()).contains("Passw0rd"));
     }
 }

@@ -23,8 +23,15 @@ fn page_rows(html: &str) -> Vec<(String, String, String)> {
     let cell = Selector::parse("td").unwrap();
     doc.select(&row)
         .map(|r| {
-            let cells: Vec<String> = r.select(&cell).map(|c| c.text().collect::<String>().trim().to_owned()).collect();
-            (r.value().attr("data-id").unwrap().to_owned(), cells[0].clone(), cells[3].clone())
+            let cells: Vec<String> = r
+                .select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_owned())
+                .collect();
+            (
+                r.value().attr("data-id").unwrap().to_owned(),
+                cells[0].clone(),
+                cells[3].clone(),
+            )
         })
         .collect()
 }
@@ -52,7 +59,10 @@ both_backends!(
         let app = spawn_app(backend).await;
         let (status, body) = app.get_json("/api/v1/categories").await;
         assert_eq!(status, 200);
-        assert_eq!(body, serde_json::json!({ "success": true, "data": { "categories": [] } }));
+        assert_eq!(
+            body,
+            serde_json::json!({ "success": true, "data": { "categories": [] } })
+        );
     }
 );
 
@@ -74,7 +84,10 @@ both_backends!(
 
         let r = app.get("/categories").await;
         assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
         let html = r.text().await.unwrap();
         let rows = page_rows(&html);
         // The portal also lists inactive categories, marked as such; the active ones match the API.
@@ -89,7 +102,10 @@ both_backends!(
         assert!(html.contains("Showing 3 of 3"));
         // The page is complete without JavaScript and ready to hydrate.
         assert!(html.contains("/pkg/pulse.js"), "hydration script missing");
-        assert!(html.contains("<title>Categories · Pulse</title>"), "title missing");
+        assert!(
+            html.contains("<title>Categories · Pulse</title>"),
+            "title missing"
+        );
     }
 );
 

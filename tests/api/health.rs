@@ -53,11 +53,23 @@ async fn unknown_api_routes_get_the_contract_404_envelope_never_html() {
     for path in ["/api/v1/nope", "/api/v1/categories/extra/segments", "/api/v1"] {
         let r = app.get(path).await;
         assert_eq!(r.status(), 404, "{path}");
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
         let body: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(body, json!({ "success": false, "message": "Route not found", "path": path }));
+        assert_eq!(
+            body,
+            json!({ "success": false, "message": "Route not found", "path": path })
+        );
     }
-    let r = app.client.post(app.url("/api/v1/nope")).json(&json!({})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/nope"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["message"], "Route not found");
@@ -75,7 +87,13 @@ async fn unknown_portal_pages_get_an_html_404() {
 async fn every_response_carries_a_request_id_and_keeps_the_callers() {
     let app = spawn_app(Backend::Sqlite).await;
     let r = app.get("/healthz").await;
-    let id = r.headers().get("x-request-id").expect("x-request-id").to_str().unwrap().to_owned();
+    let id = r
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id")
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
 
     let r = app.get("/api/v1/nope").await;
@@ -108,7 +126,11 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_with_413() {
-    let app = spawn_app_with(Backend::Sqlite, Spawn::default().var("PULSE_BODY_LIMIT_BYTES", "1024")).await;
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        Spawn::default().var("PULSE_BODY_LIMIT_BYTES", "1024"),
+    )
+    .await;
     let r = app
         .client
         .post(app.url("/api/fn/list_categories"))
@@ -126,5 +148,8 @@ async fn graceful_shutdown_stops_the_server() {
     let url = app.url("/healthz");
     assert_eq!(app.get("/healthz").await.status(), 200);
     app.stop().await;
-    assert!(crate::helpers::client().get(url).send().await.is_err(), "still serving after shutdown");
+    assert!(
+        crate::helpers::client().get(url).send().await.is_err(),
+        "still serving after shutdown"
+    );
 }

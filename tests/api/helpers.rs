@@ -13,7 +13,8 @@ pub enum Backend {
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("PULSE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("PULSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {
@@ -33,13 +34,17 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("pulse.db").display());
-                Self { url, postgres_name: None, _dir: Some(dir) }
+                Self {
+                    url,
+                    postgres_name: None,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres => {
                 let name = format!("pulse_test_{}", Uuid::now_v7().simple());
-                let admin = Database::connect(postgres_admin_url())
-                    .await
-                    .expect("Postgres is not reachable: run `make services` (or set PULSE_TEST_POSTGRES_URL)");
+                let admin = Database::connect(postgres_admin_url()).await.expect(
+                    "Postgres is not reachable: run `make services` (or set PULSE_TEST_POSTGRES_URL)",
+                );
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
@@ -47,7 +52,11 @@ impl TestDb {
                 admin.close().await.ok();
                 let base = postgres_admin_url();
                 let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(&base);
-                Self { url: format!("{server}/{name}"), postgres_name: Some(name), _dir: None }
+                Self {
+                    url: format!("{server}/{name}"),
+                    postgres_name: Some(name),
+                    _dir: None,
+                }
             }
         }
     }
@@ -58,7 +67,10 @@ impl Drop for TestDb {
         if let Some(name) = self.postgres_name.take() {
             // Drop runs outside any runtime guarantee; use a private one on a plain thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let admin = Database::connect(postgres_admin_url()).await.ok()?;
                     admin
@@ -92,7 +104,10 @@ pub struct Spawn {
 
 impl Spawn {
     pub fn redis() -> Self {
-        Self { redis: true, ..Self::default() }
+        Self {
+            redis: true,
+            ..Self::default()
+        }
     }
     pub fn var(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.vars.push((key, value.into()));

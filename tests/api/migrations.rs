@@ -35,11 +35,29 @@ async fn dump(db: &DatabaseConnection) -> Vec<String> {
             v.extend(rows(db, "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname").await);
             v
         }
-        _ => rows(db, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name").await,
+        _ => {
+            rows(
+                db,
+                "SELECT type, name, sql FROM sqlite_master ORDER BY type, name",
+            )
+            .await
+        }
     };
     out.extend(rows(db, "SELECT version FROM seaql_migrations ORDER BY version").await);
-    out.extend(rows(db, "SELECT slug, area, description FROM permissions ORDER BY slug").await);
-    out.extend(rows(db, "SELECT name, CASE WHEN is_system THEN 'system' ELSE 'custom' END FROM roles ORDER BY name").await);
+    out.extend(
+        rows(
+            db,
+            "SELECT slug, area, description FROM permissions ORDER BY slug",
+        )
+        .await,
+    );
+    out.extend(
+        rows(
+            db,
+            "SELECT name, CASE WHEN is_system THEN 'system' ELSE 'custom' END FROM roles ORDER BY name",
+        )
+        .await,
+    );
     out.extend(
         rows(
             db,
@@ -63,7 +81,10 @@ both_backends!(
         pulse::server::db::migrate(db).await.unwrap();
 
         assert_eq!(dump(db).await, before);
-        assert_eq!(rows(db, "SELECT slug FROM permissions ORDER BY id").await, ids_before);
+        assert_eq!(
+            rows(db, "SELECT slug FROM permissions ORDER BY id").await,
+            ids_before
+        );
         assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
     }
 );

@@ -15,7 +15,14 @@ fn session_cookie(r: &reqwest::Response) -> String {
 }
 
 fn cookie_value(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned()
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
 }
 
 async fn html_class(base: &str, cookie: Option<&str>) -> String {
@@ -39,7 +46,9 @@ both_backends!(
         let value = cookie_value(&set_cookie);
 
         // The record is in Redis under the session id (the cookie is `<signature><id>`).
-        let redis = pulse::server::redis::connect(&crate::helpers::redis_url()).await.unwrap();
+        let redis = pulse::server::redis::connect(&crate::helpers::redis_url())
+            .await
+            .unwrap();
         let id = &value[value.len() - 22..];
         let exists: i64 = redis.exists(id).await.unwrap();
         assert_eq!(exists, 1, "session {id} not in Redis");
@@ -61,7 +70,9 @@ async fn in_process_sessions_round_trip_on_the_same_instance_only() {
     let value = cookie_value(&session_cookie(&r));
     assert!(html_class(&a.base, Some(&value)).await.contains("class=\"dark\""));
     // Without Redis another instance cannot know the session: that is why production sets REDIS_URL.
-    assert!(html_class(&b.base, Some(&value)).await.contains("class=\"light\""));
+    assert!(html_class(&b.base, Some(&value))
+        .await
+        .contains("class=\"light\""));
 }
 
 #[tokio::test]
@@ -80,8 +91,12 @@ async fn the_session_cookie_is_http_only_lax_signed_and_lasts_seven_days() {
     let mut tampered = value.clone().into_bytes();
     tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert!(html_class(&app.base, Some(&value)).await.contains("class=\"dark\""));
-    assert!(html_class(&app.base, Some(&tampered)).await.contains("class=\"light\""));
+    assert!(html_class(&app.base, Some(&value))
+        .await
+        .contains("class=\"dark\""));
+    assert!(html_class(&app.base, Some(&tampered))
+        .await
+        .contains("class=\"light\""));
 }
 
 #[tokio::test]

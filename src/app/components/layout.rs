@@ -28,7 +28,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Marks the page as interactive once the browser has hydrated it (effects never run on the server).
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });

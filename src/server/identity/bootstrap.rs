@@ -100,7 +100,11 @@ pub async fn create_owner<C: ConnectionTrait>(
 /// 16 random characters that always satisfy the password policy.
 fn generate_password() -> String {
     let mut rng = rand::rng();
-    let mut chars: Vec<char> = (&mut rng).sample_iter(&Alphanumeric).take(13).map(char::from).collect();
+    let mut chars: Vec<char> = (&mut rng)
+        .sample_iter(&Alphanumeric)
+        .take(13)
+        .map(char::from)
+        .collect();
     chars.push(rng.random_range(b'A'..=b'Z') as char);
     chars.push(rng.random_range(b'0'..=b'9') as char);
     let specials: Vec<char> = PASSWORD_SPECIALS.chars().collect();

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -32,7 +32,11 @@ pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
         })
         .collect();
     permissions::Entity::insert_many(new_permissions)
-        .on_conflict(OnConflict::column(permissions::Column::Slug).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(permissions::Column::Slug)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(&txn)
         .await?;
 
@@ -73,7 +77,12 @@ pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("role {}", default.name)))?;
         let grants: &[Permission] = if is_owner { Permission::ALL } else { default.grants };
-        grant(&txn, role.id, grants.iter().filter_map(|p| permission_ids.get(p).copied())).await?;
+        grant(
+            &txn,
+            role.id,
+            grants.iter().filter_map(|p| permission_ids.get(p).copied()),
+        )
+        .await?;
     }
 
     txn.commit().await
@@ -97,9 +106,12 @@ pub async fn grant<C: ConnectionTrait>(
     }
     role_permissions::Entity::insert_many(rows)
         .on_conflict(
-            OnConflict::columns([role_permissions::Column::RoleId, role_permissions::Column::PermissionId])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([
+                role_permissions::Column::RoleId,
+                role_permissions::Column::PermissionId,
+            ])
+            .do_nothing()
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
