@@ -32,7 +32,9 @@ fi
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing Tailwind and binaryen from npm"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the lockfile leaves out Tailwind's optional packages for other platforms, which
+  # the registry here does not list, and `npm ci` refuses that. `npm install` keeps the lockfile as is.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = "--e2e" ]; then
@@ -44,7 +46,7 @@ if [ "${1:-}" = "--e2e" ]; then
   if [ ! -d end2end/node_modules/playwright-core ] \
      || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     log "installing playwright-core for end-to-end tests (no browser download)"
-    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
   fi
 fi
 log "tools ready"
