@@ -56,4 +56,4 @@ bench: build-release services
 
 clean:
 	cargo clean
-	rm -rf data/*.db* node_modules end2end/node_modules
+	rm -rf target/site data/*.db* node_modules end2end/node_modules

@@ -8,7 +8,7 @@ BIN="$(scripts/target-dir.sh)/debug/pulse"
 [ -f target/site/pkg/pulse.wasm ] || { echo "no wasm in target/site/pkg: run cargo leptos build" >&2; exit 1; }
 PG_ADMIN=${PULSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_SERVER=${PG_ADMIN%/*}
-REDIS=${PULSE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+REDIS=${PULSE_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -20,7 +20,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port nothing answers on (bash's /dev/tcp: no python needed).
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 50); do
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  echo "no free port found" >&2; return 1
+}
 
 run_suite() {
   local label=$1; shift
@@ -35,13 +42,16 @@ run_suite() {
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server-$label.log"; exit 1; }
     sleep 0.2
   done
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null \
+    || { echo "server not ready on $label"; tail -50 "$WORK/server-$label.log"; exit 1; }
   local status=0
   (cd end2end && BASE_URL="http://127.0.0.1:$port" SUITE="$label" node --test --test-concurrency=1 tests/) || status=$?
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   if [ $status -ne 0 ]; then echo "--- server log ($label)"; tail -50 "$WORK/server-$label.log"; exit $status; fi
 }
 
-run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db"
+# REDIS_URL is emptied so a developer's .env cannot turn the embedded run into a Redis one.
+run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db" REDIS_URL=
 
 PG_DB="pulse_e2e_$(date +%s)_$$"
 psql "$PG_ADMIN" -qc "CREATE DATABASE \"$PG_DB\"" >/dev/null

@@ -7,7 +7,7 @@ log() { printf '\033[1;34m[services]\033[0m %s\n' "$*"; }
 PG_URL=${PULSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 REDIS_URL_T=${PULSE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 
-pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+pg_ready() { pg_isready -q -d "$PG_URL" 2>/dev/null; }
 redis_ready() { redis-cli -u "$REDIS_URL_T" ping 2>/dev/null | grep -q PONG; }
 apt_updated=0
 apt_install() {
@@ -20,7 +20,11 @@ if ! pg_ready; then
     log "installing PostgreSQL"
     apt_install postgresql postgresql-client
   fi
-  ver=$(ls /etc/postgresql | sort -V | tail -1)
+  ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1 || true)
+  if [ -z "$ver" ]; then
+    ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
+    pg_createcluster "$ver" main
+  fi
   conf=/etc/postgresql/$ver/main
   # Tests connect over TCP as postgres without a password, as on the development machines.
   if ! grep -q '^host all all 127.0.0.1/32 trust' "$conf/pg_hba.conf"; then
@@ -39,5 +43,8 @@ if ! redis_ready; then
   for _ in $(seq 1 30); do redis_ready && break; sleep 1; done
   redis_ready || { echo "Redis did not start" >&2; exit 1; }
 fi
-psql "$PG_URL" -qtAc 'select 1' >/dev/null
+# Databases left by an interrupted earlier run (a killed test process cannot drop its own).
+for db in $(psql "$PG_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'pulse\_test\_%' OR datname LIKE 'pulse\_e2e\_%'"); do
+  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true
+done
 log "Postgres and Redis are up"

@@ -90,6 +90,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Users::LastLogin))
                     .col(timestamp_with_time_zone_null(Users::LastSeen))
                     .col(text_null(Users::FcmToken))
+                    .col(boolean(Users::MustChangePassword).default(false))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .foreign_key(
@@ -250,6 +251,7 @@ enum Users {
     LastLogin,
     LastSeen,
     FcmToken,
+    MustChangePassword,
     CreatedAt,
     UpdatedAt,
 }

@@ -49,11 +49,17 @@ fn request_theme() -> Theme {
     }
 }
 
+/// cargo-leptos sets `LEPTOS_OUTPUT_NAME` when it compiles both halves, so they agree on asset names.
+const OUTPUT_NAME: &str = match option_env!("LEPTOS_OUTPUT_NAME") {
+    Some(name) => name,
+    None => "pulse",
+};
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/pulse.css"/>
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title formatter=|text: String| if text.is_empty() { "Pulse".to_owned() } else { format!("{text} · Pulse") }/>
         <Meta name="description" content="Pulse admin portal"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>

@@ -3,13 +3,23 @@
 use anyhow::Context;
 
 use super::{catalog, config::Config, db, identity::bootstrap, startup::Application};
-use crate::shared::{
-    catalog::{CategoryName, NewCategory},
-    identity::{Email, Password},
-};
+use crate::shared::identity::{Email, Password};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
+    if let Some(first) = app.first_run() {
+        // Development only (see `startup::first_run`); printed once, on the console, never logged.
+        println!(
+            "\n  Pulse first run (development): an Owner account was created.\n\n    \
+             portal:   http://{}/\n    email:    {}\n    password: {}\n\n  \
+             The password is shown once and must be changed at first sign-in. \
+             {} demo categories were added.\n",
+            app.local_addr(),
+            first.owner.email,
+            first.owner.password,
+            first.demo_categories
+        );
+    }
     app.run_until_stopped(super::startup::shutdown_signal()).await
 }
 
@@ -30,7 +40,7 @@ pub async fn create_owner(config: Config, email: &str, name: &str) -> anyhow::Re
     let password = Password::parse(&plain).map_err(|e| anyhow::anyhow!(e.message))?;
     let conn = db::connect(&config).await.context("connecting to the database")?;
     db::migrate(&conn).await.context("migrating")?;
-    let user = bootstrap::create_owner(&conn, &email, name, &password)
+    let user = bootstrap::create_owner(&conn, &email, name, &password, false)
         .await
         .map_err(|e| anyhow::anyhow!(e.public_message()))?;
     println!("created Owner {} <{}> ({})", user.name, user.email, user.id);
@@ -40,37 +50,7 @@ pub async fn create_owner(config: Config, email: &str, name: &str) -> anyhow::Re
 pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
     let conn = db::connect(&config).await.context("connecting to the database")?;
     db::migrate(&conn).await.context("migrating")?;
-    let added = seed_demo_categories(&conn).await?;
+    let added = catalog::demo::seed(&conn).await.map_err(|e| anyhow::anyhow!(e))?;
     println!("added {added} demo categories");
     Ok(())
-}
-
-/// Demo categories for an empty catalog; returns how many were added (0 when any exist).
-pub async fn seed_demo_categories(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
-    use catalog::categories::{self, Visibility};
-    if !categories::list(conn, Visibility::All)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?
-        .is_empty()
-    {
-        return Ok(0);
-    }
-    let demo = [
-        ("Hair", "Cuts, colour, styling and treatments", "scissors"),
-        ("Nails", "Manicures, pedicures and nail art", "hand"),
-        ("Skin Care", "Facials, peels and clean-ups", "sparkles"),
-        ("Makeup", "Party, bridal and everyday makeup", "palette"),
-        ("Massage", "Relaxing and therapeutic massages", "spa"),
-        ("Waxing", "Full and partial body waxing", "leaf"),
-    ];
-    for (order, (name, description, icon)) in demo.iter().enumerate() {
-        let mut new = NewCategory::named(CategoryName::parse(name).map_err(|e| anyhow::anyhow!(e.message))?);
-        new.description = Some((*description).to_owned());
-        new.icon = Some((*icon).to_owned());
-        new.display_order = order as i32;
-        categories::create(conn, new)
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
-    }
-    Ok(demo.len())
 }

@@ -187,7 +187,8 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
 
-        let env: Environment = parse_var("PULSE_ENV", var("PULSE_ENV"))?.unwrap_or(Environment::Development);
+        let explicit_env: Option<Environment> = parse_var("PULSE_ENV", var("PULSE_ENV"))?;
+        let env = explicit_env.unwrap_or(Environment::Development);
 
         let site_addr_raw = var("LEPTOS_SITE_ADDR")
             .or(settings.server.site_addr)
@@ -196,6 +197,16 @@ impl Config {
             var: "LEPTOS_SITE_ADDR",
             reason: format!("{site_addr_raw:?} is not host:port ({e})"),
         })?;
+        // The development default (public secrets, first-run Owner) is for a laptop. A server that
+        // listens beyond loopback must say what it is, so a forgotten PULSE_ENV cannot ship dev secrets.
+        if explicit_env.is_none() && !site_addr.ip().is_loopback() {
+            return Err(ConfigError::Invalid {
+                var: "PULSE_ENV",
+                reason: format!(
+                    "must be set explicitly (production, or development) when listening on {site_addr}"
+                ),
+            });
+        }
 
         let public_url = var("PUBLIC_URL")
             .or(settings.server.public_url.filter(|s| !s.is_empty()))
@@ -244,6 +255,12 @@ impl Config {
 
         let jwt_secret = secret(env, "JWT_SECRET", var("JWT_SECRET"), DEV_JWT_SECRET)?;
         let session_secret = secret(env, "SESSION_SECRET", var("SESSION_SECRET"), DEV_SESSION_SECRET)?;
+        if env.is_production() && jwt_secret == session_secret {
+            return Err(ConfigError::MissingInProduction {
+                var: "SESSION_SECRET",
+                reason: "it must differ from JWT_SECRET".into(),
+            });
+        }
 
         let tz_raw = var("BUSINESS_TIMEZONE")
             .or(settings.business.timezone)
@@ -336,10 +353,12 @@ fn secret(
             var: name,
             reason: format!("a random value of at least {MIN_SECRET_LEN} characters"),
         }),
-        (Environment::Production, Some(v)) if v == dev_default => Err(ConfigError::MissingInProduction {
-            var: name,
-            reason: "it still holds the development default".into(),
-        }),
+        (Environment::Production, Some(v)) if v == DEV_JWT_SECRET || v == DEV_SESSION_SECRET => {
+            Err(ConfigError::MissingInProduction {
+                var: name,
+                reason: "it still holds a development default".into(),
+            })
+        }
         (Environment::Production, Some(v)) if v.len() < MIN_SECRET_LEN => {
             Err(ConfigError::MissingInProduction {
                 var: name,
@@ -387,6 +406,7 @@ mod tests {
             Some("[server]\nsite_addr = \"127.0.0.1:4000\"\n"),
             &vars(&[
                 ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+                ("PULSE_ENV", "development"),
                 ("DATABASE_URL", "postgres://x@h/db"),
             ]),
         )
@@ -427,7 +447,18 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("shorter"), "{err}");
 
-        let ok = Config::from_sources(
+        let err = Config::from_sources(
+            None,
+            &vars(&[
+                ("PULSE_ENV", "production"),
+                ("JWT_SECRET", DEV_SESSION_SECRET),
+                ("SESSION_SECRET", &long),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+
+        let err = Config::from_sources(
             None,
             &vars(&[
                 ("PULSE_ENV", "production"),
@@ -435,8 +466,28 @@ mod tests {
                 ("SESSION_SECRET", &long),
             ]),
         )
+        .unwrap_err();
+        assert!(err.to_string().contains("differ"), "{err}");
+
+        let other = "y".repeat(40);
+        let ok = Config::from_sources(
+            None,
+            &vars(&[
+                ("PULSE_ENV", "production"),
+                ("JWT_SECRET", &long),
+                ("SESSION_SECRET", &other),
+            ]),
+        )
         .unwrap();
         assert!(ok.log_json);
+    }
+
+    #[test]
+    fn listening_beyond_loopback_needs_an_explicit_environment() {
+        let err = Config::from_sources(None, &vars(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")])).unwrap_err();
+        assert!(err.to_string().contains("PULSE_ENV"), "{err}");
+        let explicit = vars(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000"), ("PULSE_ENV", "development")]);
+        assert!(Config::from_sources(None, &explicit).is_ok());
     }
 
     #[test]

@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
-    ConnectOptions, Database, DatabaseConnection, DbErr,
+    sqlx::{
+        self,
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr,
 };
 
 use super::config::Config;
@@ -37,11 +40,48 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
-/// Applies pending migrations, then seeds the rows the application owns. Safe to run repeatedly.
+/// Arbitrary constant naming Pulse's migration lock among Postgres advisory locks.
+const MIGRATION_LOCK: i64 = 0x5055_4c53_4500; // "PULSE"
+
+/// Applies pending migrations, then seeds the rows the application owns. Safe to run repeatedly,
+/// and on Postgres safe when several instances start at once: sea-orm-migration takes no lock of its
+/// own, so one instance migrates while the others wait on an advisory lock.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
-    super::rbac::catalogue::sync(db).await?;
-    Ok(())
+    let lock = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            // The lock holds one connection while the migrator uses others.
+            if pool.options().get_max_connections() < 2 {
+                tracing::warn!("DATABASE_MAX_CONNECTIONS < 2: migrating without the cross-instance lock");
+                None
+            } else {
+                let mut conn = pool.acquire().await.map_err(|e| DbErr::Custom(e.to_string()))?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| DbErr::Custom(format!("taking the migration lock: {e}")))?;
+                Some(conn)
+            }
+        }
+        _ => None,
+    };
+    let result = async {
+        Migrator::up(db, None).await?;
+        super::rbac::catalogue::sync(db).await
+    }
+    .await;
+    if let Some(mut conn) = lock {
+        // Closing the connection would also release it; unlock explicitly so the pool can reuse it.
+        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+        {
+            tracing::warn!(error = %e, "releasing the migration lock");
+        }
+    }
+    result
 }
 
 /// The path of a `sqlite:` URL's file, or `None` for an in-memory database.

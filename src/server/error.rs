@@ -1,7 +1,8 @@
 //! The one error type of the service layer. Adapters map it to HTTP (`api::response`) or to a
 //! server-function error (`app::server_fns`); nothing else decides statuses or messages.
 
-use sea_orm::DbErr;
+use axum::http::StatusCode;
+use sea_orm::{DbErr, SqlErr};
 
 use crate::shared::errors::FieldError;
 
@@ -43,6 +44,29 @@ impl AppError {
 
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("{what} not found"))
+    }
+
+    /// The one mapping from service errors to HTTP statuses, used by both adapters.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Turns a unique-constraint violation into a 409 with `message`; other database errors stay
+    /// internal. For inserts that race with another request for the same key.
+    pub fn unique_violation_as(e: DbErr, message: impl Into<String>) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message.into()),
+            _ => Self::Database(e),
+        }
     }
 
     /// Errors whose details must stay in the logs, not in responses.

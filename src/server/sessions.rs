@@ -20,9 +20,13 @@ use crate::shared::theme::Theme;
 
 pub const COOKIE_NAME: &str = "pulse_session";
 pub const THEME_KEY: &str = "theme";
+/// Unix time of the session's last save. tower-sessions extends `OnInactivity` only when a session is
+/// written, so an active session is re-saved once a day to keep "7 days since last use" true.
+const TOUCHED_KEY: &str = "touched_at";
+const TOUCH_EVERY_SECS: i64 = 24 * 3600;
 
 pub fn layer(router: Router, state: &AppState) -> Router {
-    let router = router.layer(middleware::from_fn(load_theme));
+    let router = router.layer(middleware::from_fn(page_session));
     match &state.redis {
         Some(pool) => router.layer(manager(RedisStore::new(pool.clone()), &state.config)),
         None => router.layer(manager(MemoryStore::default(), &state.config)),
@@ -48,14 +52,20 @@ fn signing_key(secret: &str) -> Key {
     Key::from(&Sha512::digest(secret.as_bytes()))
 }
 
-/// Puts the session's theme into the request so the server renders pages in it (no flash of the
-/// wrong theme). Skips asset requests, which need no session.
-async fn load_theme(session: Session, mut req: Request, next: Next) -> Response {
+/// Slides the expiry of sessions in use (pages and server functions, not assets or the mobile API),
+/// and for page requests puts the session's theme into the request so the server renders pages in it
+/// (no flash of the wrong theme).
+async fn page_session(session: Session, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let wants_page = req.method() == axum::http::Method::GET
-        && !path.starts_with("/pkg/")
-        && !path.starts_with("/api/")
-        && !path.contains('.');
+    let is_asset = path.starts_with("/pkg/") || (path.contains('.') && !path.starts_with("/api/"));
+    let is_portal =
+        !is_asset && !path.starts_with("/api/v1") && !path.starts_with("/health") && path != "/readyz";
+    let wants_page = is_portal && req.method() == axum::http::Method::GET && !path.starts_with("/api/");
+    if is_portal {
+        if let Err(e) = touch(&session).await {
+            tracing::warn!(error = %e, "could not refresh the session expiry");
+        }
+    }
     if wants_page {
         let theme = match session.get::<Theme>(THEME_KEY).await {
             Ok(theme) => theme.unwrap_or_default(),
@@ -68,4 +78,26 @@ async fn load_theme(session: Session, mut req: Request, next: Next) -> Response 
         req.extensions_mut().insert(theme);
     }
     next.run(req).await
+}
+
+/// Marks the session as used (and so re-saved with a fresh 7-day expiry) when its last save is more
+/// than a day old. A visitor with no session gets none.
+async fn touch(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    if session.is_empty().await {
+        return Ok(());
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let touched = session.get::<i64>(TOUCHED_KEY).await?.unwrap_or(0);
+    if now - touched >= TOUCH_EVERY_SECS {
+        session.insert(TOUCHED_KEY, now).await?;
+    }
+    Ok(())
+}
+
+/// Stores the portal theme. Also records the save time, so `touch` skips this session today.
+pub async fn set_theme(session: &Session, theme: Theme) -> Result<(), tower_sessions::session::Error> {
+    session.insert(THEME_KEY, theme).await?;
+    session
+        .insert(TOUCHED_KEY, time::OffsetDateTime::now_utc().unix_timestamp())
+        .await
 }

@@ -16,7 +16,10 @@ use tower_http::{
 };
 use tracing::Level;
 
-use super::{api, cli, config::Config, db, health, identity::bootstrap, redis, sessions, state::AppState};
+use super::{
+    api, catalog, config::Config, db, health, identity::bootstrap, portal, redis, request_id, sessions,
+    state::AppState,
+};
 use crate::app::{shell, App};
 use crate::shared::identity::Email;
 
@@ -24,6 +27,14 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    first_run: Option<FirstRun>,
+}
+
+/// What a development first run created, for the console (never the logs).
+#[derive(Debug)]
+pub struct FirstRun {
+    pub owner: bootstrap::FirstRunOwner,
+    pub demo_categories: usize,
 }
 
 impl Application {
@@ -54,14 +65,17 @@ impl Application {
             db,
             redis,
         };
-        if state.config.env == super::config::Environment::Development {
-            first_run(&state, addr).await?;
-        }
+        let first_run = if state.config.env == super::config::Environment::Development {
+            first_run(&state).await?
+        } else {
+            None
+        };
         let router = router(state.clone());
         Ok(Self {
             listener,
             router,
             state,
+            first_run,
         })
     }
 
@@ -73,6 +87,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The Owner and demo data created because the database was empty (development only).
+    pub fn first_run(&self) -> Option<&FirstRun> {
+        self.first_run.as_ref()
     }
 
     pub async fn run_until_stopped(
@@ -122,16 +141,22 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::temporary("/categories") }),
         )
         .route("/healthz", get(health::healthz))
+        .route("/health", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api::router())
         .merge(portal)
-        .layer(axum::middleware::from_fn(
-            crate::app::server_fns::ssr::error_status,
+        .layer(axum::middleware::from_fn(portal::error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            portal::same_origin,
         ))
+        // axum's extractors have their own 2 MB cap; make it the configured limit.
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state.clone());
 
     sessions::layer(app, &state).layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(request_id::drop_untrusted))
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
@@ -148,10 +173,12 @@ pub fn router(state: AppState) -> Router {
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(axum::middleware::from_fn(api::response::envelope_plain_errors))
             .layer(CompressionLayer::new())
             .layer(RequestBodyLimitLayer::new(body_limit))
+            // 503, not 408: the server was slow, not the client.
             .layer(TimeoutLayer::with_status_code(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 timeout,
             )),
     )
@@ -172,23 +199,25 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// Development only: on an empty database, create an Owner and demo categories, and say how to sign in.
-async fn first_run(state: &AppState, addr: SocketAddr) -> anyhow::Result<()> {
+/// Development only: on an empty database, create an Owner (with a generated password that must be
+/// changed) and the demo categories.
+async fn first_run(state: &AppState) -> anyhow::Result<Option<FirstRun>> {
     let email_raw = std::env::var("PULSE_OWNER_EMAIL").unwrap_or_else(|_| "owner@pulse.localhost".into());
     let email = Email::parse(&email_raw).map_err(|e| anyhow::anyhow!("PULSE_OWNER_EMAIL: {}", e.message))?;
-    let owner = bootstrap::first_run_owner(&state.db, &email)
+    let Some(owner) = bootstrap::first_run_owner(&state.db, &email)
         .await
-        .map_err(|e| anyhow::anyhow!("creating the first Owner: {e}"))?;
-    if let Some(owner) = owner {
-        let demo = cli::seed_demo_categories(&state.db).await?;
-        println!(
-            "\n  Pulse first run (development): an Owner account was created.\n\n    \
-             portal:   http://{addr}/\n    email:    {}\n    password: {}\n\n  \
-             The password is shown once; change it after signing in. {demo} demo categories were added.\n",
-            owner.email, owner.password
-        );
-    }
-    Ok(())
+        .map_err(|e| anyhow::anyhow!("creating the first Owner: {e}"))?
+    else {
+        return Ok(None);
+    };
+    let demo_categories = catalog::demo::seed(&state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(email = %owner.email, "first run: created an Owner account");
+    Ok(Some(FirstRun {
+        owner,
+        demo_categories,
+    }))
 }
 
 /// Resolves on SIGTERM or Ctrl-C, so in-flight requests finish before the process exits.

@@ -48,6 +48,20 @@ both_backends!(
 );
 
 #[tokio::test]
+async fn the_old_backends_health_paths_still_answer() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, body) = app.get_json("/api/v1/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "success": true, "message": "OK", "data": { "status": "ok" } })
+    );
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
 async fn unknown_api_routes_get_the_contract_404_envelope_never_html() {
     let app = spawn_app(Backend::Sqlite).await;
     for path in ["/api/v1/nope", "/api/v1/categories/extra/segments", "/api/v1"] {

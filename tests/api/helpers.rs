@@ -18,7 +18,7 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub fn redis_url() -> String {
-    std::env::var("PULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    std::env::var("PULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/15".into())
 }
 
 /// A database that exists for one test and is removed after it.
@@ -120,23 +120,29 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, opts: Spawn) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let config = test_config(&db.url, &opts);
+    spawn_with_config(db, config).await
+}
+
+/// The configuration a test server runs with: test mode, a free port, the given database.
+pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
     if std::env::var("TEST_LOG").is_ok() {
         pulse::server::telemetry::init(false);
     }
-    let db = TestDb::new(backend).await;
     let mut vars: HashMap<String, String> = HashMap::from([
         ("PULSE_ENV".into(), "test".into()),
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
-        ("DATABASE_URL".into(), db.url.clone()),
+        ("DATABASE_URL".into(), database_url.to_owned()),
         ("DATABASE_MAX_CONNECTIONS".into(), "5".into()),
     ]);
     if opts.redis {
         vars.insert("REDIS_URL".into(), redis_url());
     }
-    for (k, v) in opts.vars {
-        vars.insert(k.into(), v);
+    for (k, v) in &opts.vars {
+        vars.insert((*k).into(), v.clone());
     }
-    spawn_with_config(db, Config::from_sources(None, &vars).expect("test config")).await
+    Config::from_sources(None, &vars).expect("test config")
 }
 
 pub async fn spawn_with_config(db: TestDb, config: Config) -> TestApp {
@@ -196,12 +202,16 @@ impl TestApp {
             .expect("server fn request")
     }
 
-    /// Stops accepting requests and waits for in-flight ones, as on SIGTERM.
-    pub async fn stop(mut self) {
+    /// Stops accepting requests and waits for in-flight ones, as on SIGTERM. Returns whether the
+    /// server finished cleanly.
+    pub async fn stop(mut self) -> bool {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.server).await;
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(10), &mut self.server).await,
+            Ok(Ok(()))
+        )
     }
 }
 
@@ -212,7 +222,7 @@ impl Drop for TestApp {
 }
 
 /// Declares a test that runs once on SQLite and once on Postgres:
-/// `both_backends!(async fn name(app: TestApp) { ... })` gives `name::sqlite` and `name::postgres`.
+/// `both_backends!(async fn name(backend: Backend) { ... })` gives `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! both_backends {
     ($(#[doc = $doc:literal])* async fn $name:ident($backend:ident: Backend) $body:block) => {

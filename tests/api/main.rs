@@ -7,3 +7,4 @@ mod categories;
 mod health;
 mod migrations;
 mod sessions;
+mod startup;

@@ -58,6 +58,7 @@ both_backends!(
         // Instance B, which never saw this client, renders the page in the stored theme.
         assert!(html_class(&b.base, Some(&value)).await.contains("class=\"dark\""));
         assert!(html_class(&b.base, None).await.contains("class=\"light\""));
+        let _: i64 = redis.del(id).await.unwrap();
     }
 );
 
@@ -101,13 +102,12 @@ async fn the_session_cookie_is_http_only_lax_signed_and_lasts_seven_days() {
 
 #[tokio::test]
 async fn production_cookies_are_secure() {
-    let secret = "s".repeat(48);
     let app = spawn_app_with(
         Backend::Sqlite,
         Spawn::default()
             .var("PULSE_ENV", "production")
-            .var("JWT_SECRET", secret.clone())
-            .var("SESSION_SECRET", secret),
+            .var("JWT_SECRET", "j".repeat(48))
+            .var("SESSION_SECRET", "s".repeat(48)),
     )
     .await;
     let r = app.server_fn("set_theme", &[("theme", "dark")]).await;
@@ -122,4 +122,41 @@ async fn an_invalid_theme_is_a_400_with_the_portal_error_shape() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["status"], 400);
     assert!(body["message"].is_string());
+}
+
+#[tokio::test]
+async fn server_functions_refuse_cross_site_calls() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let call = |origin: Option<String>, fetch_site: Option<&'static str>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/fn/set_theme"))
+            .header("accept", "application/json")
+            .form(&[("theme", "dark")]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = fetch_site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.send()
+    };
+    let r = call(Some("https://evil.example".into()), Some("cross-site"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["message"],
+        "Cross-site request refused"
+    );
+    assert!(r_no_cookie(&app).await);
+    let r = call(None, Some("same-site")).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = call(Some(app.base.clone()), Some("same-origin")).await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// The refused calls left no session behind.
+async fn r_no_cookie(app: &crate::helpers::TestApp) -> bool {
+    html_class(&app.base, None).await.contains("class=\"light\"")
 }

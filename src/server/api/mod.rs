@@ -11,9 +11,23 @@ use response::ApiError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/health", get(health))
         .route("/categories", get(categories::list))
         // The contract's 404 is JSON, never the portal's HTML page.
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(serde_json::json!({ "success": false, "message": "Method not allowed" })),
+    )
+}
+
+/// Liveness in the API's envelope (the old backend had it; monitors may still call it).
+async fn health() -> impl IntoResponse {
+    response::ApiOk::new(serde_json::json!({ "status": "ok" })).message("OK")
 }
 
 /// `OriginalUri`: inside `nest`, the plain `Uri` has lost its `/api/v1` prefix.

@@ -88,23 +88,10 @@ struct ErrBody<'a> {
     code: Option<&'a str>,
 }
 
-pub fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let status = status_of(&e);
+        let status = e.status();
         if e.is_internal() {
             // The request id on the surrounding span ties this line to the client's response header.
             tracing::error!(error = %e, "request failed");
@@ -132,3 +119,38 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<ApiOk<T>, ApiError>;
+
+/// Error responses under `/api/v1` that axum or tower-http produced before a handler ran (405, 413,
+/// 415, a rejected JSON body, a timeout) come as plain text; the app needs the JSON envelope.
+pub async fn envelope_plain_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/v1");
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body is too large".to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            "Service temporarily unavailable".to_owned()
+        }
+        _ if !text.is_empty() && status.is_client_error() => text,
+        _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let mut out = (status, Json(json!({ "success": false, "message": message }))).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -1,7 +1,10 @@
 //! Category use cases, shared by `/api/v1/categories` and the portal's server functions.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::server::{entities::service_categories as entity, error::AppResult};
@@ -14,11 +17,12 @@ pub enum Visibility {
     All,
 }
 
-/// Categories in display order, then by name.
+/// Categories in display order, then by name ignoring case (the same order on Postgres and SQLite,
+/// whose default collations differ).
 pub async fn list<C: ConnectionTrait>(db: &C, visibility: Visibility) -> AppResult<Vec<Category>> {
     let mut query = entity::Entity::find()
         .order_by_asc(entity::Column::DisplayOrder)
-        .order_by_asc(entity::Column::Name)
+        .order_by(Func::lower(Expr::col(entity::Column::Name)), Order::Asc)
         .order_by_asc(entity::Column::Id);
     if visibility == Visibility::ActiveOnly {
         query = query.filter(entity::Column::IsActive.eq(true));

@@ -1,3 +1,4 @@
 //! Service categories (and, later, services).
 
 pub mod categories;
+pub mod demo;

@@ -33,19 +33,21 @@ pub async fn first_run_owner<C: ConnectionTrait>(db: &C, email: &Email) -> AppRe
     }
     let plain = generate_password();
     let parsed = Password::parse(&plain).map_err(|e| AppError::Internal(anyhow::anyhow!(e.message)))?;
-    create_owner(db, email, "Owner", &parsed).await?;
+    create_owner(db, email, "Owner", &parsed, true).await?;
     Ok(Some(FirstRunOwner {
         email: email.clone(),
         password: plain,
     }))
 }
 
-/// Creates a verified Owner account. Refuses an email that already has an account.
+/// Creates a verified Owner account. Refuses an email that already has an account (409).
+/// `must_change_password` marks a generated password that the owner must replace at first sign-in.
 pub async fn create_owner<C: ConnectionTrait>(
     db: &C,
     email: &Email,
     name: &str,
     password: &Password,
+    must_change_password: bool,
 ) -> AppResult<users::Model> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 255 {
@@ -82,11 +84,14 @@ pub async fn create_owner<C: ConnectionTrait>(
         last_login: Set(None),
         last_seen: Set(None),
         fcm_token: Set(None),
+        must_change_password: Set(must_change_password),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
-    .await?;
+    .await
+    // Two concurrent creations of the same email: the loser gets the same 409 as the check above.
+    .map_err(|e| AppError::unique_violation_as(e, format!("{email} already has an account")))?;
     audit::record(
         db,
         audit::Entry::new("user.created")

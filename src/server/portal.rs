@@ -1,0 +1,158 @@
+//! Server-side glue for the portal's server functions: context access, the one place an `AppError`
+//! becomes a `PortalError`, and the middleware that keeps `/api/fn/*` honest (real statuses, and
+//! no cross-site calls).
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use super::{error::AppError, state::AppState};
+use crate::shared::errors::PortalError;
+
+pub const SERVER_FN_PREFIX: &str = "/api/fn/";
+
+/// The application state, provided to every server function by `leptos_routes_with_context`.
+pub fn state() -> Result<AppState, PortalError> {
+    use_context::<AppState>().ok_or_else(|| {
+        portal_error(AppError::Internal(anyhow::anyhow!(
+            "AppState missing from context"
+        )))
+    })
+}
+
+/// Maps a service error for the browser, sets the HTTP status, and logs internal details.
+pub fn portal_error(e: AppError) -> PortalError {
+    let status = e.status();
+    if e.is_internal() {
+        tracing::error!(error = %e, "server function failed");
+    }
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+    PortalError {
+        status: status.as_u16(),
+        message: e.public_message(),
+        errors: match e {
+            AppError::Validation(errors) => errors,
+            _ => Vec::new(),
+        },
+    }
+}
+
+pub fn internal(e: impl std::fmt::Display) -> PortalError {
+    portal_error(AppError::Internal(anyhow::anyhow!("{e}")))
+}
+
+/// server_fn answers every error it raises itself (undecodable arguments, unknown function) with
+/// 500. The `PortalError` body knows the real status; this puts it on the response too.
+pub async fn error_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with(SERVER_FN_PREFIX);
+    let response = next.run(req).await;
+    if !is_server_fn
+        || response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<PortalError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(err.status) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Cross-site request forgery guard for server functions. Browsers send `Origin` (and
+/// `Sec-Fetch-Site`) on every POST, so a call from another site is refused outright; SameSite=Lax
+/// alone would still let a sibling subdomain through. Clients that send neither (the mobile app,
+/// curl, tests) are not browsers carrying someone's cookie, and pass.
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_write = req.uri().path().starts_with(SERVER_FN_PREFIX) && req.method() != Method::GET;
+    if is_write && !is_same_origin(req.headers(), Some(&state.config.public_url)) {
+        tracing::warn!(
+            origin = ?req.headers().get(header::ORIGIN),
+            "refused a cross-site server function call"
+        );
+        let body = PortalError::new(403, "Cross-site request refused");
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    }
+    next.run(req).await
+}
+
+/// True when the request comes from this site (by `Origin`, or `Sec-Fetch-Site` when `Origin` is
+/// absent), or from a non-browser client that sends neither.
+pub fn is_same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let matches_host = host.is_some_and(|h| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(h))
+        });
+        let matches_public = public_url.is_some_and(|u| origin.eq_ignore_ascii_case(u.trim_end_matches('/')));
+        return matches_host || matches_public;
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_same_origin;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origin_must_match_host_or_public_url() {
+        let public = Some("https://book.example.com");
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            None
+        ));
+        assert!(is_same_origin(
+            &headers(&[("origin", "https://book.example.com"), ("host", "10.0.0.5:3000")]),
+            public
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]),
+            public
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            public
+        ));
+    }
+
+    #[test]
+    fn without_origin_fetch_metadata_decides_and_plain_clients_pass() {
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            None
+        ));
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            None
+        ));
+        assert!(is_same_origin(&headers(&[]), None));
+    }
+}
