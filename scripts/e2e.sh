@@ -3,7 +3,7 @@
 # default (SQLite, in-process sessions) and once on Postgres + Redis, each with a fresh database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="$(scripts/target-dir.sh)/debug/pulse"
+BIN=${PULSE_BIN:-"$(scripts/target-dir.sh)/debug/pulse"}
 [ -x "$BIN" ] || { echo "no server binary at $BIN: run cargo leptos build" >&2; exit 1; }
 [ -f target/site/pkg/pulse.wasm ] || { echo "no wasm in target/site/pkg: run cargo leptos build" >&2; exit 1; }
 PG_ADMIN=${PULSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
