@@ -44,7 +44,7 @@ if ! redis_ready; then
   redis_ready || { echo "Redis did not start" >&2; exit 1; }
 fi
 # Databases left by an interrupted earlier run (a killed test process cannot drop its own).
-for db in $(psql "$PG_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'pulse\_test\_%' OR datname LIKE 'pulse\_e2e\_%'"); do
+for db in $(psql "$PG_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'pulse\_test\_%' OR datname LIKE 'pulse\_e2e\_%' OR datname LIKE 'pulse\_bench\_%'"); do
   psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true
 done
 log "Postgres and Redis are up"

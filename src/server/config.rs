@@ -415,71 +415,43 @@ mod tests {
         assert!(!c.is_sqlite());
     }
 
+    /// A production configuration with the given secrets (`None`: unset).
+    fn production(jwt: Option<&str>, session: Option<&str>) -> Result<Config, ConfigError> {
+        let mut v = vars(&[("PULSE_ENV", "production")]);
+        if let Some(j) = jwt {
+            v.insert("JWT_SECRET".into(), j.into());
+        }
+        if let Some(s) = session {
+            v.insert("SESSION_SECRET".into(), s.into());
+        }
+        Config::from_sources(None, &v)
+    }
+
     #[test]
-    fn production_refuses_missing_default_or_short_secrets_and_names_the_variable() {
-        let err = Config::from_sources(None, &vars(&[("PULSE_ENV", "production")])).unwrap_err();
-        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
-
+    fn production_refuses_missing_default_short_or_shared_secrets_and_names_the_variable() {
         let long = "x".repeat(40);
-        let err = Config::from_sources(None, &vars(&[("PULSE_ENV", "production"), ("JWT_SECRET", &long)]))
-            .unwrap_err();
-        assert!(err.to_string().contains("SESSION_SECRET"), "{err}");
-
-        let err = Config::from_sources(
-            None,
-            &vars(&[
-                ("PULSE_ENV", "production"),
-                ("JWT_SECRET", DEV_JWT_SECRET),
-                ("SESSION_SECRET", &long),
-            ]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("development default"), "{err}");
-
-        let err = Config::from_sources(
-            None,
-            &vars(&[
-                ("PULSE_ENV", "production"),
-                ("JWT_SECRET", "short"),
-                ("SESSION_SECRET", &long),
-            ]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("shorter"), "{err}");
-
-        let err = Config::from_sources(
-            None,
-            &vars(&[
-                ("PULSE_ENV", "production"),
-                ("JWT_SECRET", DEV_SESSION_SECRET),
-                ("SESSION_SECRET", &long),
-            ]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("JWT_SECRET"), "{err}");
-
-        let err = Config::from_sources(
-            None,
-            &vars(&[
-                ("PULSE_ENV", "production"),
-                ("JWT_SECRET", &long),
-                ("SESSION_SECRET", &long),
-            ]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("differ"), "{err}");
-
         let other = "y".repeat(40);
-        let ok = Config::from_sources(
-            None,
-            &vars(&[
-                ("PULSE_ENV", "production"),
-                ("JWT_SECRET", &long),
-                ("SESSION_SECRET", &other),
-            ]),
-        )
-        .unwrap();
-        assert!(ok.log_json);
+        let refused = |jwt: Option<&str>, session: Option<&str>, names: &str, why: &str| {
+            let err = production(jwt, session).unwrap_err().to_string();
+            assert!(err.contains(names) && err.contains(why), "{err}");
+        };
+        refused(None, Some(&long), "JWT_SECRET", "must be set");
+        refused(Some(&long), None, "SESSION_SECRET", "must be set");
+        refused(
+            Some(DEV_JWT_SECRET),
+            Some(&long),
+            "JWT_SECRET",
+            "development default",
+        );
+        refused(
+            Some(DEV_SESSION_SECRET),
+            Some(&long),
+            "JWT_SECRET",
+            "development default",
+        );
+        refused(Some("short"), Some(&long), "JWT_SECRET", "shorter");
+        refused(Some(&long), Some(&long), "SESSION_SECRET", "differ");
+        assert!(production(Some(&long), Some(&other)).unwrap().log_json);
     }
 
     #[test]
