@@ -68,3 +68,19 @@ test('unknown pages show the portal 404', async () => {
   await page.getByText('Page not found').waitFor();
   await context.close();
 });
+
+test('on a phone the sidebar folds into a menu', async () => {
+  const { context, page, errors } = await openPage(browser, { viewport: { width: 390, height: 844 } });
+  await page.goto(`${BASE}/categories`);
+  await hydrated(page);
+  const mobileNav = page.getByRole('navigation', { name: 'Main (mobile)' });
+  assert.equal(await mobileNav.isVisible(), false);
+  assert.equal(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible(), false);
+  await page.getByRole('button', { name: 'Open menu' }).click();
+  await mobileNav.waitFor({ state: 'visible' });
+  await page.screenshot({ path: `${SHOTS}categories-phone-${SUITE}.png` });
+  await mobileNav.getByRole('link', { name: 'Categories' }).click();
+  await mobileNav.waitFor({ state: 'hidden' });
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+  await context.close();
+});

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod binary;
 mod categories;
 mod health;
 mod migrations;

@@ -19,7 +19,7 @@ const NAV: &[NavItem] = &[NavItem {
 pub fn Layout(children: Children) -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let location = use_location();
-    // Close the phone menu after navigating.
+    // Close the phone menu after any navigation (back and forward included).
     Effect::new(move |_| {
         location.pathname.track();
         menu_open.set(false);
@@ -79,6 +79,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class="border-b border-slate-200 bg-white px-3 py-2 md:hidden dark:border-slate-800 dark:bg-slate-900"
                     class:hidden=move || !menu_open.get()
                     aria-label="Main (mobile)"
+                    // Tapping a link closes the menu, even the link to the page already shown.
+                    on:click=move |_| menu_open.set(false)
                 >
                     {nav_links}
                 </nav>

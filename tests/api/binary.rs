@@ -1,0 +1,105 @@
+//! The `pulse` binary itself: exit codes, JSON logs with request ids, SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pulse");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn production_without_secrets_exits_2_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PULSE_ENV", "production")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("JWT_SECRET"), "{stderr}");
+}
+
+#[test]
+fn production_logs_are_json_lines_carrying_the_request_id_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PULSE_ENV", "production")
+        .env("JWT_SECRET", "j".repeat(40))
+        .env("SESSION_SECRET", "s".repeat(40))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/pulse.db", dir.path().display()),
+        )
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        let client = reqwest::Client::new();
+        loop {
+            if let Ok(r) = client
+                .get(format!("{base}/api/v1/categories"))
+                .header("x-request-id", "log-check-42")
+                .send()
+                .await
+            {
+                return r.status();
+            }
+            assert!(Instant::now() < deadline, "server did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    assert_eq!(status, 200);
+
+    // SIGTERM: the server finishes and exits 0.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+
+    let lines: Vec<serde_json::Value> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {l}")))
+        .collect();
+    let request_line = lines
+        .iter()
+        .find(|l| l.to_string().contains("log-check-42"))
+        .expect("a log line for the request");
+    let text = request_line.to_string();
+    assert!(
+        text.contains("request_id") && text.contains("/api/v1/categories"),
+        "{text}"
+    );
+    assert!(lines.iter().any(|l| l.to_string().contains("stopped cleanly")));
+}
