@@ -7,12 +7,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_identity_and_catalog;
+mod m20261121_000002_refresh_tokens;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_identity_and_catalog::Migration)]
+        vec![
+            Box::new(m20261121_000001_identity_and_catalog::Migration),
+            Box::new(m20261121_000002_refresh_tokens::Migration),
+        ]
     }
 }

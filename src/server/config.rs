@@ -91,6 +91,10 @@ pub struct Config {
     pub business_timezone: chrono_tz::Tz,
     /// Log as JSON lines (production default) or human-readable text.
     pub log_json: bool,
+    /// Sign-in lockout: the first lock (at the 3rd consecutive failure) lasts this long, doubling with
+    /// each further failure up to `lockout_max_secs`.
+    pub lockout_base_secs: u64,
+    pub lockout_max_secs: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -321,6 +325,10 @@ impl Config {
             business_timezone,
             log_json: parse_var::<bool>("PULSE_LOG_JSON", var("PULSE_LOG_JSON"))?
                 .unwrap_or(env.is_production()),
+            lockout_base_secs: parse_var("PULSE_LOCKOUT_BASE_SECS", var("PULSE_LOCKOUT_BASE_SECS"))?
+                .unwrap_or(30),
+            lockout_max_secs: parse_var("PULSE_LOCKOUT_MAX_SECS", var("PULSE_LOCKOUT_MAX_SECS"))?
+                .unwrap_or(15 * 60),
         })
     }
 

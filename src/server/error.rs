@@ -26,6 +26,14 @@ pub enum AppError {
     Conflict(String),
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// Wrong email or password. `attempts_remaining` is sent when the account exists and is not yet
+    /// locked, as the mobile app expects.
+    #[error("Invalid email or password.")]
+    InvalidCredentials { attempts_remaining: Option<u32> },
+    #[error("Too many failed attempts. Please try again in {retry_after_secs} seconds.")]
+    LockedOut { retry_after_secs: u64 },
+    #[error("Please verify your email to continue.")]
+    EmailNotVerified,
     /// A dependency (database, Redis) is not answering.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
@@ -54,7 +62,9 @@ impl AppError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::LockedOut { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::InvalidCredentials { .. } => StatusCode::UNAUTHORIZED,
+            Self::EmailNotVerified => StatusCode::FORBIDDEN,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -66,6 +76,36 @@ impl AppError {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message.into()),
             _ => Self::Database(e),
+        }
+    }
+
+    /// Extra top-level keys some refusals carry for the mobile app (contract §5).
+    pub fn details(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        match self {
+            Self::InvalidCredentials {
+                attempts_remaining: Some(n),
+            } => {
+                m.insert("attemptsRemaining".into(), (*n).into());
+            }
+            Self::LockedOut { retry_after_secs } => {
+                m.insert("lockoutRemaining".into(), (*retry_after_secs).into());
+            }
+            Self::EmailNotVerified => {
+                m.insert("requiresVerification".into(), true.into());
+            }
+            _ => {}
+        }
+        m
+    }
+
+    /// Seconds a client should wait before retrying, for `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs, .. } | Self::LockedOut { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Types compiled for both the server (`ssr`) and the browser (`hydrate`), so the portal, its server
 //! functions and the JSON API agree by construction.
 
+pub mod auth;
 pub mod catalog;
 pub mod errors;
 pub mod identity;

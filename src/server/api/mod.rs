@@ -1,16 +1,39 @@
 //! `/api/v1`: the mobile app's JSON API. Handlers only extract, authorise, call the service layer
 //! and shape the response; rules live in the services.
 
+mod auth;
 mod categories;
+pub mod extract;
+mod permissions;
 pub mod response;
 
-use axum::{extract::OriginalUri, response::IntoResponse, routing::get, Router};
+use axum::{
+    extract::OriginalUri,
+    http::{header, HeaderValue},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::state::AppState;
 use response::ApiError;
 
 pub fn router() -> Router<AppState> {
+    // Answers that carry tokens or account data must never be cached (as the old backend did).
+    let private = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh-token", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/profile", get(auth::profile))
+        .route("/permissions", get(permissions::list))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
+        .merge(private)
         .route("/health", get(health))
         .route("/categories", get(categories::list))
         // The contract's 404 is JSON, never the portal's HTML page.

@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::server::error::AppError;
-use crate::shared::errors::FieldError;
 
 /// A successful envelope around `data`.
 pub struct ApiOk<T> {
@@ -78,16 +77,6 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrBody<'a> {
-    success: bool,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [FieldError]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'a str>,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
@@ -96,21 +85,22 @@ impl IntoResponse for ApiError {
             // The request id on the surrounding span ties this line to the client's response header.
             tracing::error!(error = %e, "request failed");
         }
-        let body = ErrBody {
-            success: false,
-            message: e.public_message(),
-            errors: match &e {
-                AppError::Validation(errors) => Some(errors),
-                _ => None,
-            },
-            code: match &e {
-                AppError::Forbidden { code, .. } => *code,
-                _ => None,
-            },
-        };
+        let mut body = serde_json::Map::new();
+        body.insert("success".into(), false.into());
+        body.insert("message".into(), e.public_message().into());
+        match &e {
+            AppError::Validation(errors) => {
+                body.insert("errors".into(), json!(errors));
+            }
+            AppError::Forbidden { code: Some(code), .. } => {
+                body.insert("code".into(), (*code).into());
+            }
+            _ => {}
+        }
+        body.extend(e.details());
         let mut response = (status, Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs, .. } = e {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        if let Some(secs) = e.retry_after_secs() {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }

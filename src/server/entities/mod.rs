@@ -2,6 +2,7 @@
 
 pub mod audit_log;
 pub mod permissions;
+pub mod refresh_tokens;
 pub mod role_permissions;
 pub mod roles;
 pub mod service_categories;

@@ -1,16 +1,12 @@
 //! Owner accounts created outside the sign-up flow: the development first run and `pulse create-owner`.
 
-use chrono::Utc;
 use rand::{distr::Alphanumeric, seq::SliceRandom, Rng};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
-use uuid::Uuid;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
-use super::password;
+use super::accounts::{self, NewAccount};
 use crate::server::{
     audit,
-    entities::{roles, users},
+    entities::users,
     error::{AppError, AppResult},
 };
 use crate::shared::{
@@ -49,49 +45,18 @@ pub async fn create_owner<C: ConnectionTrait>(
     password: &Password,
     must_change_password: bool,
 ) -> AppResult<users::Model> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
-        return Err(AppError::field("name", "Name must be 1 to 255 characters"));
-    }
-    if users::Entity::find()
-        .filter(users::Column::Email.eq(email.as_str()))
-        .count(db)
-        .await?
-        > 0
-    {
-        return Err(AppError::Conflict(format!("{email} already has an account")));
-    }
-    let role = roles::Entity::find()
-        .filter(roles::Column::Name.eq(OWNER_ROLE))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the Owner role is missing; run migrations")))?;
-    let now = Utc::now();
-    let user = users::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        role_id: Set(Some(role.id)),
-        name: Set(name.to_owned()),
-        email: Set(email.as_str().to_owned()),
-        password_hash: Set(Some(password::hash(password).await?)),
-        email_verified: Set(true),
-        is_active: Set(true),
-        phone: Set(None),
-        address: Set(None),
-        gender: Set(None),
-        profile_image_url: Set(None),
-        failed_login_attempts: Set(0),
-        lockout_until: Set(None),
-        last_login: Set(None),
-        last_seen: Set(None),
-        fcm_token: Set(None),
-        must_change_password: Set(must_change_password),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
-    // Two concurrent creations of the same email: the loser gets the same 409 as the check above.
-    .map_err(|e| AppError::unique_violation_as(e, format!("{email} already has an account")))?;
+    let user = accounts::create(
+        db,
+        NewAccount {
+            email,
+            name,
+            password: Some(password),
+            role: OWNER_ROLE,
+            email_verified: true,
+            must_change_password,
+        },
+    )
+    .await?;
     audit::record(
         db,
         audit::Entry::new("user.created")

@@ -1,4 +1,7 @@
-//! Accounts and credentials.
+//! Accounts, credentials and tokens.
 
+pub mod accounts;
 pub mod bootstrap;
+pub mod login;
 pub mod password;
+pub mod tokens;

@@ -16,6 +16,14 @@ pub async fn hash(password: &Password) -> AppResult<String> {
         .map_err(|e| AppError::Internal(e.into()))?
 }
 
+/// Hashes a password that was already checked (a correct sign-in), off the async workers.
+pub async fn hash_blocking_async(plain: &str) -> AppResult<String> {
+    let plain = plain.to_owned();
+    tokio::task::spawn_blocking(move || hash_blocking(&plain))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+}
+
 pub fn hash_blocking(plain: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()

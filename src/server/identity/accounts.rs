@@ -1,0 +1,153 @@
+//! Accounts as the rest of the server sees them: a user with a role and its effective permissions.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::password;
+use crate::server::{
+    entities::{permissions, role_permissions, roles, users},
+    error::{AppError, AppResult},
+};
+use crate::shared::{
+    auth::{AuthUser, RoleInfo},
+    identity::{Email, Password},
+    permissions::{Permission, OWNER_ROLE},
+};
+
+/// An account to create, already parsed.
+pub struct NewAccount<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    /// `None` for accounts that sign in another way (Google) or set a password from an invitation.
+    pub password: Option<&'a Password>,
+    pub role: &'a str,
+    pub email_verified: bool,
+    pub must_change_password: bool,
+}
+
+/// Creates a user with the named role. An email that already has an account is a 409, also when two
+/// requests race for it.
+pub async fn create<C: ConnectionTrait>(db: &C, new: NewAccount<'_>) -> AppResult<users::Model> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(AppError::field("name", "Name must be 1 to 255 characters"));
+    }
+    let conflict = || AppError::Conflict("This email is already registered. Please login instead.".into());
+    if find_by_email(db, new.email).await?.is_some() {
+        return Err(conflict());
+    }
+    let role = roles::Entity::find()
+        .filter(roles::Column::Name.eq(new.role))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("role {} is missing; run migrations", new.role)))?;
+    let password_hash = match new.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let now = Utc::now();
+    users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        role_id: Set(Some(role.id)),
+        name: Set(name.to_owned()),
+        email: Set(new.email.as_str().to_owned()),
+        password_hash: Set(password_hash),
+        email_verified: Set(new.email_verified),
+        is_active: Set(true),
+        phone: Set(None),
+        address: Set(None),
+        gender: Set(None),
+        profile_image_url: Set(None),
+        failed_login_attempts: Set(0),
+        lockout_until: Set(None),
+        last_login: Set(None),
+        last_seen: Set(None),
+        fcm_token: Set(None),
+        must_change_password: Set(new.must_change_password),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match AppError::unique_violation_as(e, "") {
+        AppError::Conflict(_) => conflict(),
+        other => other,
+    })
+}
+
+/// A signed-in user, resolved fresh from the database on each request so that role and permission
+/// changes, deactivation and deletion apply at once.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: users::Model,
+    pub role: Option<roles::Model>,
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Principal {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    pub fn role_name(&self) -> &str {
+        self.role.as_ref().map_or("No role", |r| r.name.as_str())
+    }
+
+    /// The `user` object of the sign-in response.
+    pub fn auth_user(&self) -> AuthUser {
+        AuthUser {
+            id: self.user.id,
+            name: self.user.name.clone(),
+            email: self.user.email.clone(),
+            role: self.role_info(),
+            profile_image: self.user.profile_image_url.clone(),
+        }
+    }
+
+    pub fn role_info(&self) -> RoleInfo {
+        RoleInfo {
+            id: self.role.as_ref().map(|r| r.id),
+            name: self.role_name().to_owned(),
+            permissions: self.permissions.iter().map(|p| p.slug().to_owned()).collect(),
+        }
+    }
+}
+
+pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> AppResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// The user with its role and permissions, or `None` when the user no longer exists.
+pub async fn load_principal<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Option<Principal>> {
+    let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let role = match user.role_id {
+        Some(role_id) => roles::Entity::find_by_id(role_id).one(db).await?,
+        None => None,
+    };
+    let permissions = match &role {
+        // Owner holds every permission, whatever is stored.
+        Some(r) if r.name == OWNER_ROLE => Permission::ALL.iter().copied().collect(),
+        Some(r) => role_permissions::Entity::find()
+            .filter(role_permissions::Column::RoleId.eq(r.id))
+            .find_also_related(permissions::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|(_, p)| p.and_then(|p| Permission::from_slug(&p.slug)))
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    Ok(Some(Principal {
+        user,
+        role,
+        permissions,
+    }))
+}

@@ -1,0 +1,214 @@
+//! Tokens for the mobile API: HS256 access JWTs (7 days; the app never refreshes) and opaque
+//! refresh tokens (30 days) that rotate on use, stored as SHA-256 hashes in rotation families.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{
+    decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use rand::RngCore;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::accounts::Principal;
+use crate::server::{
+    audit,
+    config::Secret,
+    entities::refresh_tokens,
+    error::{AppError, AppResult},
+};
+
+pub const ACCESS_TTL_DAYS: i64 = 7;
+pub const REFRESH_TTL_DAYS: i64 = 30;
+/// A token presented again this soon after its rotation is taken for a client retrying the same
+/// request (two refreshes racing), not for theft: it is refused without revoking the family.
+const REUSE_GRACE_SECS: i64 = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: Uuid,
+    pub role: String,
+    pub jti: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub fn issue_access(secret: &Secret, principal: &Principal) -> AppResult<String> {
+    let now = Utc::now();
+    let claims = AccessClaims {
+        sub: principal.user.id,
+        role: principal.role_name().to_owned(),
+        jti: Uuid::now_v7(),
+        iat: now.timestamp(),
+        exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
+    };
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.expose().as_bytes()),
+    )
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a token: {e}")))
+}
+
+/// Checks signature (HS256 only: `alg: none` and every other algorithm are refused) and expiry.
+/// Messages are the old backend's, which the app shows as they are.
+pub fn verify_access(secret: &Secret, token: &str) -> AppResult<AccessClaims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+    decode::<AccessClaims>(
+        token,
+        &DecodingKey::from_secret(secret.expose().as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|e| match e.kind() {
+        ErrorKind::ExpiredSignature => AppError::Unauthorized("Authentication token expired.".into()),
+        _ => AppError::Unauthorized("Invalid authentication token.".into()),
+    })
+}
+
+/// Where a token was issued, for the audit log and the token row.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn hash(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn store<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    user_id: Uuid,
+    family_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let token = new_token();
+    refresh_tokens::ActiveModel {
+        id: Set(id),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(hash(&token)),
+        expires_at: Set(now + Duration::days(REFRESH_TTL_DAYS)),
+        revoked_at: Set(None),
+        replaced_by: Set(None),
+        ip: Set(client.ip.clone()),
+        user_agent: Set(client
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(512).collect())),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// A refresh token starting a new family (one per sign-in).
+pub async fn issue_refresh<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    client: &ClientInfo,
+) -> AppResult<String> {
+    store(db, Uuid::now_v7(), user_id, Uuid::now_v7(), client, Utc::now()).await
+}
+
+/// Exchanges a refresh token for a new one in the same family and returns the user it belongs to.
+/// Exactly one of any number of concurrent rotations of one token wins. A token rotated earlier
+/// than the grace period is a stolen copy: its whole family is revoked and the event audited.
+pub async fn rotate(db: &DatabaseConnection, token: &str, client: &ClientInfo) -> AppResult<(Uuid, String)> {
+    let token_hash = hash(token);
+    let now = Utc::now();
+    let new_id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    // The write comes first: on SQLite it takes the write lock before any read, so concurrent
+    // rotations queue instead of deadlocking; on Postgres the row lock leaves one winner.
+    let claimed = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .col_expr(refresh_tokens::Column::ReplacedBy, Expr::value(new_id))
+        .filter(refresh_tokens::Column::TokenHash.eq(&token_hash))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .filter(refresh_tokens::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let row = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(&token_hash))
+        .one(&txn)
+        .await?;
+    let Some(row) = row else {
+        return Err(AppError::Unauthorized("Invalid refresh token.".into()));
+    };
+    if claimed == 1 {
+        let fresh = store(&txn, new_id, row.user_id, row.family_id, client, now).await?;
+        txn.commit().await?;
+        return Ok((row.user_id, fresh));
+    }
+    if row.revoked_at.is_none() {
+        return Err(AppError::Unauthorized("Refresh token expired.".into()));
+    }
+    if row.replaced_by.is_none() {
+        // Revoked by sign-out or with its family, never rotated: refused, but no new evidence of theft.
+        return Err(AppError::Unauthorized(
+            "Refresh token revoked. Please sign in again.".into(),
+        ));
+    }
+    let rotated_recently = row
+        .revoked_at
+        .is_some_and(|at| now - at < Duration::seconds(REUSE_GRACE_SECS));
+    if rotated_recently {
+        return Err(AppError::Unauthorized("Refresh token already used.".into()));
+    }
+    revoke_family(&txn, row.family_id, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry::new("auth.refresh_reuse")
+            .actor(row.user_id)
+            .target("token_family", row.family_id.to_string())
+            .client(client.ip.clone(), client.user_agent.clone()),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::warn!(user_id = %row.user_id, family = %row.family_id, "refresh token reuse: family revoked");
+    Err(AppError::Unauthorized(
+        "Refresh token reuse detected. Please sign in again.".into(),
+    ))
+}
+
+/// Sign-out: the token's whole family (that sign-in) stops working. Unknown tokens are ignored, so
+/// signing out twice is harmless.
+pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+    if let Some(row) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash(token)))
+        .one(db)
+        .await?
+    {
+        revoke_family(db, row.family_id, Utc::now()).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_family<C: ConnectionTrait>(db: &C, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
