@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_identity_and_catalog;
 mod m20261121_000002_refresh_tokens;
+mod m20261121_000003_codes_and_outbox;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_identity_and_catalog::Migration),
             Box::new(m20261121_000002_refresh_tokens::Migration),
+            Box::new(m20261121_000003_codes_and_outbox::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod notify;
 pub mod portal;
 pub mod rbac;
 pub mod redis;

@@ -17,8 +17,8 @@ use tower_http::{
 use tracing::Level;
 
 use super::{
-    api, catalog, config::Config, db, health, identity::bootstrap, portal, redis, request_id, sessions,
-    state::AppState,
+    api, catalog, config::Config, db, health, identity::bootstrap, notify, portal, redis, request_id,
+    sessions, state::AppState,
 };
 use crate::app::{shell, App};
 use crate::shared::identity::Email;
@@ -59,11 +59,21 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.site_addr))?;
         let addr = listener.local_addr()?;
+        let mailer = notify::email::Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+        let outbox_kick = notify::outbox::Kick::default();
+        // Development and test log message bodies (codes included) when there is no SMTP server.
+        tokio::spawn(notify::outbox::run(
+            db.clone(),
+            mailer,
+            outbox_kick.clone(),
+            !config.env.is_production(),
+        ));
         let state = AppState {
             leptos_options: leptos_options(&config, addr),
             config,
             db,
             redis,
+            outbox_kick,
         };
         let first_run = if state.config.env == super::config::Environment::Development {
             first_run(&state).await?

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
-use super::{config::Config, redis::RedisPool};
+use super::{config::Config, notify::outbox, redis::RedisPool};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +15,8 @@ pub struct AppState {
     /// `None` in the embedded default: sessions (and later presence, rate limits) stay in-process.
     pub redis: Option<RedisPool>,
     pub leptos_options: LeptosOptions,
+    /// Wakes the outbox worker after a request queued a message.
+    pub outbox_kick: outbox::Kick,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -134,3 +134,97 @@ mod tests {
         assert!(!format!("{:?}", Password::parse("Passw0rd!").unwrap()).contains("Passw0rd"));
     }
 }
+
+/// A phone number as the old backend accepted it: 10 to 20 of `0-9 + - ( )` and spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let phone = raw.trim();
+        let ok = (10..=20).contains(&phone.len())
+            && phone.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+        if ok {
+            Ok(Self(phone.to_owned()))
+        } else {
+            Err(FieldError::new("phone", "Please provide a valid phone number"))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).map_err(|e| e.message)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+/// Gender as the app offers it. Accepted in any case (the app sends `Male`, the old validator wanted
+/// `male`); stored and returned capitalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+}
+
+impl Gender {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "male" => Ok(Self::Male),
+            "female" => Ok(Self::Female),
+            "other" => Ok(Self::Other),
+            _ => Err(FieldError::new("gender", "Gender must be Male, Female or Other")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Male => "Male",
+            Self::Female => "Female",
+            Self::Other => "Other",
+        }
+    }
+}
+
+impl TryFrom<String> for Gender {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value).map_err(|e| e.message)
+    }
+}
+
+impl From<Gender> for String {
+    fn from(value: Gender) -> Self {
+        value.as_str().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+
+    #[test]
+    fn phones_follow_the_old_rule() {
+        assert!(Phone::parse("+92 (300) 123-4567").is_ok());
+        assert!(Phone::parse("123").is_err());
+        assert!(Phone::parse("0300-1234567x").is_err());
+    }
+
+    #[test]
+    fn gender_in_any_case_is_stored_capitalised() {
+        assert_eq!(Gender::parse("female").unwrap().as_str(), "Female");
+        assert_eq!(Gender::parse(" MALE ").unwrap(), Gender::Male);
+        assert_eq!(Gender::parse("x").unwrap_err().field, "gender");
+    }
+}

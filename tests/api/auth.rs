@@ -6,7 +6,10 @@ use crate::both_backends;
 use crate::helpers::{spawn_app, spawn_app_with, Spawn, TestApp};
 use pulse::server::{
     entities::{audit_log, refresh_tokens, users},
-    identity::accounts::{self, NewAccount},
+    identity::{
+        accounts::{self, NewAccount},
+        password,
+    },
 };
 use pulse::shared::identity::{Email, Password};
 use sea_orm::{
@@ -22,7 +25,7 @@ async fn user(app: &TestApp, email: &str, role: &str, verified: bool) -> users::
         NewAccount {
             email: &Email::parse(email).unwrap(),
             name: "Test Person",
-            password: Some(&Password::parse(PASSWORD).unwrap()),
+            password_hash: Some(password::hash(&Password::parse(PASSWORD).unwrap()).await.unwrap()),
             role,
             email_verified: verified,
             must_change_password: false,

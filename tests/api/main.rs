@@ -7,6 +7,8 @@ mod auth;
 mod binary;
 mod categories;
 mod health;
+mod mail;
 mod migrations;
+mod registration;
 mod sessions;
 mod startup;

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::server::{
     error::AppError,
-    identity::{accounts, login, tokens},
+    identity::{accounts, login, recovery, registration, tokens},
     state::AppState,
 };
 use crate::shared::{auth::AuthSession, errors::FieldError};
@@ -111,4 +111,79 @@ pub async fn profile(CurrentUser(p): CurrentUser) -> ApiResult<Value> {
             "role": p.role_info(),
         }
     })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RegisterBody {
+    name: String,
+    email: String,
+    password: String,
+    phone: Option<String>,
+    address: Option<String>,
+    gender: Option<String>,
+}
+
+/// `POST /auth/register` → 201 `{data: {email}}`; the code goes out by email.
+pub async fn register(State(state): State<AppState>, Json(b): Json<RegisterBody>) -> ApiResult<Value> {
+    let form = registration::SignUp {
+        name: b.name,
+        email: b.email,
+        password: b.password,
+        phone: b.phone,
+        address: b.address,
+        gender: b.gender,
+    };
+    let email = registration::register(&state, form).await?;
+    Ok(ApiOk::created(json!({ "email": email }))
+        .message("Registration started. Please check your email for the verification code."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EmailCodeBody {
+    email: String,
+    code: String,
+}
+
+pub async fn verify_email(State(state): State<AppState>, Json(b): Json<EmailCodeBody>) -> ApiResult<Value> {
+    let user = registration::verify_email(&state, &b.email, &b.code).await?;
+    Ok(ApiOk::new(json!({ "email": user.email })).message("Email verified. You can now log in."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EmailBody {
+    email: String,
+}
+
+/// Same answer whether or not a sign-up is waiting: the endpoint does not reveal accounts.
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    Json(b): Json<EmailBody>,
+) -> ApiResult<Value> {
+    registration::resend_verification(&state, &b.email).await?;
+    Ok(ApiOk::new(json!({})).message("If a sign-up is waiting for this email, a new code has been sent."))
+}
+
+/// Same answer for unknown emails (a deliberate difference from the old backend's 404).
+pub async fn forgot_password_otp(
+    State(state): State<AppState>,
+    Json(b): Json<EmailBody>,
+) -> ApiResult<Value> {
+    recovery::forgot_password_otp(&state, &b.email).await?;
+    Ok(ApiOk::new(json!({})).message("If an account exists for this email, a reset code has been sent."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ResetBody {
+    email: String,
+    code: String,
+    new_password: String,
+}
+
+pub async fn reset_password_otp(State(state): State<AppState>, Json(b): Json<ResetBody>) -> ApiResult<Value> {
+    recovery::reset_password_otp(&state, &b.email, &b.code, &b.new_password).await?;
+    Ok(ApiOk::new(json!({})).message("Password reset. Please log in with your new password."))
 }

@@ -22,6 +22,11 @@ use response::ApiError;
 pub fn router() -> Router<AppState> {
     // Answers that carry tokens or account data must never be cached (as the old backend did).
     let private = Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/verify-email", post(auth::verify_email))
+        .route("/auth/resend-verification", post(auth::resend_verification))
+        .route("/auth/forgot-password-otp", post(auth::forgot_password_otp))
+        .route("/auth/reset-password-otp", post(auth::reset_password_otp))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh-token", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))

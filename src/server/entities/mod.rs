@@ -1,6 +1,9 @@
 //! SeaORM entities: the database's shape, used only by the service layer.
 
 pub mod audit_log;
+pub mod one_time_codes;
+pub mod outbox;
+pub mod pending_registrations;
 pub mod permissions;
 pub mod refresh_tokens;
 pub mod role_permissions;

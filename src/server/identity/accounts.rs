@@ -6,14 +6,13 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::password;
 use crate::server::{
     entities::{permissions, role_permissions, roles, users},
     error::{AppError, AppResult},
 };
 use crate::shared::{
     auth::{AuthUser, RoleInfo},
-    identity::{Email, Password},
+    identity::Email,
     permissions::{Permission, OWNER_ROLE},
 };
 
@@ -21,8 +20,9 @@ use crate::shared::{
 pub struct NewAccount<'a> {
     pub email: &'a Email,
     pub name: &'a str,
-    /// `None` for accounts that sign in another way (Google) or set a password from an invitation.
-    pub password: Option<&'a Password>,
+    /// An argon2id hash (`password::hash`); `None` for accounts that sign in another way (Google) or
+    /// set a password from an invitation.
+    pub password_hash: Option<String>,
     pub role: &'a str,
     pub email_verified: bool,
     pub must_change_password: bool,
@@ -44,17 +44,13 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewAccount<'_>) -> AppResul
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("role {} is missing; run migrations", new.role)))?;
-    let password_hash = match new.password {
-        Some(p) => Some(password::hash(p).await?),
-        None => None,
-    };
     let now = Utc::now();
     users::ActiveModel {
         id: Set(Uuid::now_v7()),
         role_id: Set(Some(role.id)),
         name: Set(name.to_owned()),
         email: Set(new.email.as_str().to_owned()),
-        password_hash: Set(password_hash),
+        password_hash: Set(new.password_hash),
         email_verified: Set(new.email_verified),
         is_active: Set(true),
         phone: Set(None),

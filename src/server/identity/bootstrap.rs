@@ -3,7 +3,10 @@
 use rand::{distr::Alphanumeric, seq::SliceRandom, Rng};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
-use super::accounts::{self, NewAccount};
+use super::{
+    accounts::{self, NewAccount},
+    password,
+};
 use crate::server::{
     audit,
     entities::users,
@@ -50,7 +53,7 @@ pub async fn create_owner<C: ConnectionTrait>(
         NewAccount {
             email,
             name,
-            password: Some(password),
+            password_hash: Some(password::hash(password).await?),
             role: OWNER_ROLE,
             email_verified: true,
             must_change_password,

@@ -2,6 +2,9 @@
 
 pub mod accounts;
 pub mod bootstrap;
+pub mod codes;
 pub mod login;
 pub mod password;
+pub mod recovery;
+pub mod registration;
 pub mod tokens;

@@ -203,6 +203,17 @@ pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// After a password change or reset: every sign-in of the user ends.
+pub async fn revoke_all_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<()> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 async fn revoke_family<C: ConnectionTrait>(db: &C, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))

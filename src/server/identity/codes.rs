@@ -1,0 +1,204 @@
+//! Six-digit one-time codes sent by email (verify an address, reset or change a password).
+//!
+//! Stored as a SHA-256 keyed with the server secret (a bare hash of a 6-digit code is reversible by
+//! brute force), compared in constant time, single use, 10 minutes, and dead after 5 wrong tries.
+//! Issuing a new code for the same email and purpose voids the older ones.
+
+use chrono::{Duration, Utc};
+use rand::Rng;
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::server::{
+    config::Secret,
+    entities::one_time_codes,
+    error::{AppError, AppResult},
+};
+use crate::shared::{errors::FieldError, identity::Email};
+
+pub const CODE_TTL_MINUTES: i64 = 10;
+pub const MAX_WRONG_TRIES: i32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+    ChangePassword,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::ChangePassword => "change_password",
+        }
+    }
+}
+
+fn digest(secret: &Secret, purpose: Purpose, email: &Email, code: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [secret.expose(), purpose.as_str(), email.as_str(), code] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// A fresh code for `email`; older unused codes for the same purpose stop working.
+pub async fn issue<C: ConnectionTrait>(
+    db: &C,
+    secret: &Secret,
+    purpose: Purpose,
+    email: &Email,
+) -> AppResult<String> {
+    let now = Utc::now();
+    void(db, purpose, email).await?;
+    let code = format!("{:06}", rand::rng().random_range(100_000..1_000_000));
+    one_time_codes::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        purpose: Set(purpose.as_str().to_owned()),
+        email: Set(email.as_str().to_owned()),
+        code_hash: Set(digest(secret, purpose, email, &code)),
+        expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
+        attempts: Set(0),
+        consumed_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(code)
+}
+
+async fn void<C: ConnectionTrait>(db: &C, purpose: Purpose, email: &Email) -> AppResult<()> {
+    one_time_codes::Entity::update_many()
+        .col_expr(one_time_codes::Column::ConsumedAt, Expr::value(Utc::now()))
+        .filter(one_time_codes::Column::Email.eq(email.as_str()))
+        .filter(one_time_codes::Column::Purpose.eq(purpose.as_str()))
+        .filter(one_time_codes::Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The field error for a code that is not six digits, before any lookup.
+pub fn parse_code(raw: &str) -> Result<String, FieldError> {
+    let code = raw.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code.to_owned())
+    } else {
+        Err(FieldError::new("code", "Code must be 6 digits"))
+    }
+}
+
+/// Checks `code` against the current code and returns its id; `mark_used` then spends it inside the
+/// caller's transaction. Wrong tries are counted on `db` directly, outside any transaction, so that
+/// a failing request cannot roll its own count back; the fifth wrong try kills the code.
+pub async fn check(
+    db: &DatabaseConnection,
+    secret: &Secret,
+    purpose: Purpose,
+    email: &Email,
+    code: &str,
+    expired_message: &str,
+) -> AppResult<Uuid> {
+    let now = Utc::now();
+    let Some(row) = one_time_codes::Entity::find()
+        .filter(one_time_codes::Column::Email.eq(email.as_str()))
+        .filter(one_time_codes::Column::Purpose.eq(purpose.as_str()))
+        .filter(one_time_codes::Column::ConsumedAt.is_null())
+        .order_by_desc(one_time_codes::Column::CreatedAt)
+        .one(db)
+        .await?
+    else {
+        return Err(invalid());
+    };
+    if row.expires_at <= now {
+        return Err(AppError::BadRequest(expired_message.to_owned()));
+    }
+    if row.attempts >= MAX_WRONG_TRIES {
+        return Err(too_many());
+    }
+    let expected = digest(secret, purpose, email, code);
+    if bool::from(expected.as_bytes().ct_eq(row.code_hash.as_bytes())) {
+        return Ok(row.id);
+    }
+    // Counted in the database, so concurrent wrong tries all count.
+    one_time_codes::Entity::update_many()
+        .col_expr(
+            one_time_codes::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(one_time_codes::Column::Attempts), 1),
+        )
+        .filter(one_time_codes::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    let left = MAX_WRONG_TRIES - (row.attempts + 1);
+    Err(if left > 0 {
+        AppError::BadRequest(format!("Invalid code. {left} attempts left."))
+    } else {
+        too_many()
+    })
+}
+
+/// Spends a checked code. Fails if a concurrent request spent it first.
+pub async fn mark_used<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    let used = one_time_codes::Entity::update_many()
+        .col_expr(one_time_codes::Column::ConsumedAt, Expr::value(Utc::now()))
+        .filter(one_time_codes::Column::Id.eq(id))
+        .filter(one_time_codes::Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if used == 1 {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
+}
+
+fn invalid() -> AppError {
+    AppError::BadRequest("Invalid or expired code. Please request a new one.".into())
+}
+
+fn too_many() -> AppError {
+    AppError::BadRequest("Too many wrong codes. Please request a new one.".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_must_be_six_digits() {
+        assert_eq!(parse_code(" 123456 ").unwrap(), "123456");
+        for bad in ["12345", "1234567", "12345a", ""] {
+            assert_eq!(parse_code(bad).unwrap_err().field, "code");
+        }
+    }
+
+    #[test]
+    fn digests_bind_purpose_email_and_secret() {
+        let s = Secret::new("k");
+        let e = Email::parse("a@example.com").unwrap();
+        let d = digest(&s, Purpose::VerifyEmail, &e, "123456");
+        assert_ne!(d, digest(&s, Purpose::ResetPassword, &e, "123456"));
+        assert_ne!(
+            d,
+            digest(&Secret::new("other"), Purpose::VerifyEmail, &e, "123456")
+        );
+        assert_ne!(
+            d,
+            digest(
+                &s,
+                Purpose::VerifyEmail,
+                &Email::parse("b@example.com").unwrap(),
+                "123456"
+            )
+        );
+    }
+}

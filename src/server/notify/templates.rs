@@ -1,0 +1,67 @@
+//! Message texts: plain text for every client, HTML for those that show it.
+
+/// A rendered email.
+#[derive(Debug, Clone)]
+pub struct EmailMessage {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn html_page(title: &str, intro: &str, code: &str, outro: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#0f172a\">\
+         <h2 style=\"color:#4f46e5\">{title}</h2><p>{intro}</p>\
+         <p style=\"font-size:28px;font-weight:700;letter-spacing:6px\">{code}</p>\
+         <p style=\"color:#475569\">{outro}</p></body></html>"
+    )
+}
+
+pub fn verification_code(name: &str, code: &str, minutes: i64) -> EmailMessage {
+    let intro = format!(
+        "Hello {}, use this code to verify your email address:",
+        escape(name)
+    );
+    let outro = format!("The code expires in {minutes} minutes. If you did not sign up, ignore this email.");
+    EmailMessage {
+        subject: "Verify your email".into(),
+        text: format!(
+            "Hello {name},\n\nYour verification code is {code}\n\nIt expires in {minutes} minutes. \
+             If you did not sign up, ignore this email.\n"
+        ),
+        html: html_page("Verify your email", &intro, code, &outro),
+    }
+}
+
+pub fn password_reset_code(name: &str, code: &str, minutes: i64) -> EmailMessage {
+    let intro = format!("Hello {}, use this code to reset your password:", escape(name));
+    let outro = format!(
+        "The code expires in {minutes} minutes. If you did not ask for it, ignore this email: your password is unchanged."
+    );
+    EmailMessage {
+        subject: "Your password reset code".into(),
+        text: format!(
+            "Hello {name},\n\nYour password reset code is {code}\n\nIt expires in {minutes} minutes. \
+             If you did not ask for it, ignore this email: your password is unchanged.\n"
+        ),
+        html: html_page("Reset your password", &intro, code, &outro),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_escaped_in_html_only() {
+        let m = super::verification_code("<b>Ann</b>", "123456", 10);
+        assert!(m.html.contains("&lt;b&gt;Ann"));
+        assert!(m.text.contains("<b>Ann</b>"));
+        assert!(m.text.contains("123456") && m.html.contains("123456"));
+    }
+}
