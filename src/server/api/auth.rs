@@ -10,7 +10,7 @@ use super::{
 };
 use crate::server::{
     error::AppError,
-    identity::{accounts, login, recovery, registration, tokens},
+    identity::{accounts, login, profile, recovery, registration, tokens},
     state::AppState,
 };
 use crate::shared::{auth::AuthSession, errors::FieldError};
@@ -186,4 +186,72 @@ pub struct ResetBody {
 pub async fn reset_password_otp(State(state): State<AppState>, Json(b): Json<ResetBody>) -> ApiResult<Value> {
     recovery::reset_password_otp(&state, &b.email, &b.code, &b.new_password).await?;
     Ok(ApiOk::new(json!({})).message("Password reset. Please log in with your new password."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ProfileBody {
+    name: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    gender: Option<String>,
+    profile_image_url: Option<String>,
+}
+
+/// `PUT /profile`: gender in any case (the app sends `Male`; the old validator wanted `male`).
+pub async fn update_profile(
+    State(state): State<AppState>,
+    CurrentUser(p): CurrentUser,
+    Json(b): Json<ProfileBody>,
+) -> ApiResult<Value> {
+    let changes = profile::ProfileChanges {
+        name: b.name,
+        phone: b.phone,
+        address: b.address,
+        gender: b.gender,
+        profile_image_url: b.profile_image_url,
+    };
+    let user = profile::update(&state, &p, changes).await?;
+    Ok(ApiOk::new(json!({
+        "user": {
+            "id": user.id, "name": user.name, "email": user.email, "phone": user.phone,
+            "address": user.address, "gender": user.gender, "profile_image_url": user.profile_image_url,
+            "role": p.role_info(),
+        }
+    }))
+    .message("Profile updated"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ChangePasswordBody {
+    current_password: String,
+    new_password: String,
+    code: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(p): CurrentUser,
+    Json(b): Json<ChangePasswordBody>,
+) -> ApiResult<Value> {
+    profile::change_password(&state, &p, &b.current_password, &b.new_password).await?;
+    Ok(ApiOk::new(json!({})).message("Password changed"))
+}
+
+pub async fn send_change_password_otp(
+    State(state): State<AppState>,
+    CurrentUser(p): CurrentUser,
+) -> ApiResult<Value> {
+    profile::send_change_password_code(&state, &p).await?;
+    Ok(ApiOk::new(json!({})).message("A code has been sent to your email."))
+}
+
+pub async fn change_password_otp(
+    State(state): State<AppState>,
+    CurrentUser(p): CurrentUser,
+    Json(b): Json<ChangePasswordBody>,
+) -> ApiResult<Value> {
+    profile::change_password_with_code(&state, &p, &b.code, &b.new_password).await?;
+    Ok(ApiOk::new(json!({})).message("Password changed"))
 }

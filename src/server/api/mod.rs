@@ -31,7 +31,13 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh-token", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
-        .route("/profile", get(auth::profile))
+        .route("/auth/change-password", post(auth::change_password))
+        .route(
+            "/auth/send-change-password-otp",
+            post(auth::send_change_password_otp),
+        )
+        .route("/auth/change-password-otp", post(auth::change_password_otp))
+        .route("/profile", get(auth::profile).put(auth::update_profile))
         .route("/permissions", get(permissions::list))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

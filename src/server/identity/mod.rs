@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod codes;
 pub mod login;
 pub mod password;
+pub mod profile;
 pub mod recovery;
 pub mod registration;
 pub mod tokens;

@@ -1,0 +1,181 @@
+//! The caller's own account: profile edits and password changes.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+
+use super::{
+    accounts::Principal,
+    codes::{self, Purpose},
+    password, tokens,
+};
+use crate::server::{
+    audit,
+    entities::users,
+    error::{AppError, AppResult},
+    notify::{outbox, templates},
+    state::AppState,
+};
+use crate::shared::{
+    errors::FieldError,
+    identity::{Email, Gender, Password, Phone},
+};
+
+/// `PUT /profile`: any subset of the fields; `None` leaves a field as it is, an empty string clears
+/// an optional one.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub gender: Option<String>,
+    pub profile_image_url: Option<String>,
+}
+
+pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) -> AppResult<users::Model> {
+    let mut errors = Vec::new();
+    let mut active: users::ActiveModel = who.user.clone().into();
+    if let Some(name) = changes.name {
+        let name = name.trim();
+        if name.chars().count() < 2 || name.chars().count() > 255 {
+            errors.push(FieldError::new("name", "Name must be 2 to 255 characters"));
+        } else {
+            active.name = Set(name.to_owned());
+        }
+    }
+    if let Some(phone) = changes.phone {
+        match phone.trim() {
+            "" => active.phone = Set(None),
+            p => match Phone::parse(p) {
+                Ok(p) => active.phone = Set(Some(p.into())),
+                Err(e) => errors.push(e),
+            },
+        }
+    }
+    if let Some(address) = changes.address {
+        let address = address.trim();
+        if address.chars().count() > 500 {
+            errors.push(FieldError::new(
+                "address",
+                "Address must be at most 500 characters",
+            ));
+        } else {
+            active.address = Set((!address.is_empty()).then(|| address.to_owned()));
+        }
+    }
+    if let Some(gender) = changes.gender {
+        match gender.trim() {
+            "" => active.gender = Set(None),
+            g => match Gender::parse(g) {
+                Ok(g) => active.gender = Set(Some(g.into())),
+                Err(e) => errors.push(e),
+            },
+        }
+    }
+    if let Some(url) = changes.profile_image_url {
+        let url = url.trim();
+        let valid = url.is_empty()
+            || ((url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+                && url.len() <= 2048
+                && !url.chars().any(char::is_whitespace));
+        if valid {
+            active.profile_image_url = Set((!url.is_empty()).then(|| url.to_owned()));
+        } else {
+            errors.push(FieldError::new(
+                "profileImageUrl",
+                "Profile image must be an http(s) URL",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(&state.db).await?)
+}
+
+/// With the current password. Every refresh token of the account is revoked.
+pub async fn change_password(state: &AppState, who: &Principal, current: &str, new: &str) -> AppResult<()> {
+    let new = Password::parse_field("newPassword", new)?;
+    let stored = who.user.password_hash.clone().unwrap_or_default();
+    let matches = if stored.starts_with("$2") {
+        let (c, s) = (current.to_owned(), stored.clone());
+        tokio::task::spawn_blocking(move || bcrypt::verify(c, &s).unwrap_or(false))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+    } else {
+        password::verify(current, &stored).await?
+    };
+    if !matches {
+        return Err(FieldError::new("currentPassword", "Current password is incorrect").into());
+    }
+    if current == new.expose() {
+        return Err(FieldError::new("newPassword", "New password must differ from the current one").into());
+    }
+    set_password(state, who, &new, "auth.password_changed", None).await
+}
+
+/// Emails a code for `change_password_with_code`.
+pub async fn send_change_password_code(state: &AppState, who: &Principal) -> AppResult<()> {
+    let email = Email::parse(&who.user.email)?;
+    let txn = state.db.begin().await?;
+    let code = codes::issue(&txn, &state.config.jwt_secret, Purpose::ChangePassword, &email).await?;
+    let message = templates::password_reset_code(&who.user.name, &code, codes::CODE_TTL_MINUTES);
+    outbox::enqueue_email(&txn, email.as_str(), &message).await?;
+    txn.commit().await?;
+    state.outbox_kick.now();
+    Ok(())
+}
+
+pub async fn change_password_with_code(
+    state: &AppState,
+    who: &Principal,
+    code: &str,
+    new: &str,
+) -> AppResult<()> {
+    let code = codes::parse_code(code);
+    let new = Password::parse_field("newPassword", new);
+    let (code, new) = match (code, new) {
+        (Ok(c), Ok(n)) => (c, n),
+        (c, n) => return Err(AppError::Validation(c.err().into_iter().chain(n.err()).collect())),
+    };
+    let email = Email::parse(&who.user.email)?;
+    let code_id = codes::check(
+        &state.db,
+        &state.config.jwt_secret,
+        Purpose::ChangePassword,
+        &email,
+        &code,
+        "The code has expired. Please request a new one.",
+    )
+    .await?;
+    set_password(state, who, &new, "auth.password_changed", Some(code_id)).await
+}
+
+async fn set_password(
+    state: &AppState,
+    who: &Principal,
+    new: &Password,
+    action: &str,
+    code_id: Option<uuid::Uuid>,
+) -> AppResult<()> {
+    let hash = password::hash(new).await?;
+    let txn = state.db.begin().await?;
+    if let Some(id) = code_id {
+        codes::mark_used(&txn, id).await?;
+    }
+    let mut active: users::ActiveModel = who.user.clone().into();
+    active.password_hash = Set(Some(hash));
+    active.must_change_password = Set(false);
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    tokens::revoke_all_for_user(&txn, who.user.id).await?;
+    audit::record(
+        &txn,
+        audit::Entry::new(action)
+            .actor(who.user.id)
+            .target("user", who.user.id.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
