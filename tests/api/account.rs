@@ -19,18 +19,15 @@ async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, b
 
 /// A verified account signed in through the real flow; returns (access, refresh).
 async fn signed_in(app: &TestApp, sink: &MailSink, email: &str) -> (String, String) {
-    let post = |path: &'static str, body: Value| {
-        let app = app;
-        async move {
-            let r = app
-                .client
-                .post(app.url(&format!("/api/v1{path}")))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            r.json::<Value>().await.unwrap()
-        }
+    let post = |path: &'static str, body: Value| async move {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1{path}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
     };
     post(
         "/auth/register",
