@@ -11,14 +11,21 @@ source scripts/lib.sh
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 
+summary() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors" || true; }
+
 bench() {
   local label=$1; shift
   local port; port=$(free_port)
+  env "$@" PULSE_OWNER_PASSWORD=BenchPassw0rd! "$BIN" create-owner --email bench@example.com --name Bench >/dev/null
   start_pulse "$BIN" "$label" "$port" RUST_LOG=warn "$@"
   for path in /api/v1/categories /categories; do
     echo "== $label GET $path ($CONNECTIONS connections, $DURATION, 2 threads)"
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$path" \
-      | grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors" || true
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$path" | summary
+  done
+  # Sign-in is bound by the password hash: one connection shows its cost, eight the throughput.
+  for c in 1 8; do
+    echo "== $label POST /api/v1/auth/login ($c connections, $DURATION)"
+    wrk -t1 -c"$c" -d"$DURATION" --latency -s bench/login.lua "http://127.0.0.1:$port/api/v1/auth/login" | summary
   done
   stop_pulse
 }
