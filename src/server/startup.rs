@@ -40,7 +40,16 @@ pub struct FirstRun {
 impl Application {
     /// Connects to the database (and Redis when configured), migrates, and binds `site_addr`
     /// (port 0 picks a free port, which tests use).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.site_addr))?;
+        let addr = listener.local_addr()?;
+        // The derived default (no PUBLIC_URL) must name the port really bound, e.g. after port 0,
+        // or emailed links would point nowhere.
+        if config.public_url == format!("http://{}", config.site_addr) {
+            config.public_url = format!("http://{addr}");
+        }
         let config = Arc::new(config);
         let db = db::connect(&config).await.map_err(|e| {
             anyhow::anyhow!(
@@ -55,10 +64,6 @@ impl Application {
             Some(url) => Some(redis::connect(url).await?),
             None => None,
         };
-        let listener = TcpListener::bind(config.site_addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.site_addr))?;
-        let addr = listener.local_addr()?;
         let mailer = notify::email::Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
         let outbox_kick = notify::outbox::Kick::default();
         // Development and test log message bodies (codes included) when there is no SMTP server.

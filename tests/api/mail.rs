@@ -93,3 +93,26 @@ impl MailSink {
         code
     }
 }
+
+impl Received {
+    /// The message with quoted-printable soft breaks and `=3D` undone (lettre uses QP for long lines).
+    pub fn decoded(&self) -> String {
+        self.raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=")
+    }
+
+    /// The base64url token that follows `marker` in the first link containing it.
+    pub fn token_after(&self, marker: &str) -> String {
+        let text = self.decoded();
+        let at = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} not in message:\n{text}"))
+            + marker.len();
+        text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}

@@ -8,6 +8,7 @@ mod auth;
 mod binary;
 mod categories;
 mod health;
+mod invitations;
 mod mail;
 mod migrations;
 mod registration;

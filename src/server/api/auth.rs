@@ -10,7 +10,7 @@ use super::{
 };
 use crate::server::{
     error::AppError,
-    identity::{accounts, login, profile, recovery, registration, tokens},
+    identity::{accounts, invitations, login, profile, recovery, registration, tokens},
     state::AppState,
 };
 use crate::shared::{auth::AuthSession, errors::FieldError};
@@ -254,4 +254,97 @@ pub async fn change_password_otp(
 ) -> ApiResult<Value> {
     profile::change_password_with_code(&state, &p, &b.code, &b.new_password).await?;
     Ok(ApiOk::new(json!({})).message("Password changed"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ForgotLinkBody {
+    email: String,
+    /// `admin` in the old portal; every link now opens the portal's reset page.
+    #[allow(dead_code)]
+    client: Option<String>,
+}
+
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    Json(b): Json<ForgotLinkBody>,
+) -> ApiResult<Value> {
+    recovery::forgot_password_link(&state, &b.email).await?;
+    Ok(ApiOk::new(json!({}))
+        .message("If an account exists for this email, a reset link has been sent. It expires in 1 hour."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TokenPasswordBody {
+    token: String,
+    new_password: String,
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Json(b): Json<TokenPasswordBody>,
+) -> ApiResult<Value> {
+    recovery::reset_password_link(&state, &b.token, &b.new_password).await?;
+    Ok(ApiOk::new(json!({})).message("Password reset. Please log in with your new password."))
+}
+
+pub async fn setup_password_info(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> ApiResult<Value> {
+    let email = invitations::setup_info(&state, &token).await?;
+    Ok(ApiOk::new(json!({ "email": email })))
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    Json(b): Json<TokenPasswordBody>,
+) -> ApiResult<Value> {
+    invitations::set_password(&state, &b.token, &b.password).await?;
+    Ok(ApiOk::new(json!({})).message("Password set. You can now log in."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AssignRoleBody {
+    email: String,
+    emails: Vec<String>,
+    role_id: String,
+}
+
+fn user_row(u: &crate::server::entities::users::Model, role: &str) -> Value {
+    json!({ "id": u.id, "name": u.name, "email": u.email, "role": role, "email_verified": u.email_verified })
+}
+
+/// `POST /users/assign-role` (`users.manage`): 201 when a new account was invited, 200 otherwise.
+pub async fn assign_role(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<AssignRoleBody>,
+) -> ApiResult<Value> {
+    user.require(crate::shared::permissions::Permission::UsersManage)?;
+    let a = invitations::assign_role(&state, &user.0, &b.email, &b.role_id).await?;
+    let data = json!({ "user": user_row(&a.user, &a.role.name), "invited": a.invited });
+    Ok(if a.invited {
+        ApiOk::created(data).message("Invitation sent")
+    } else {
+        ApiOk::new(data).message("Role assigned")
+    })
+}
+
+pub async fn assign_role_multiple(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(b): Json<AssignRoleBody>,
+) -> ApiResult<Value> {
+    user.require(crate::shared::permissions::Permission::UsersManage)?;
+    let (updated, not_found) =
+        invitations::assign_role_multiple(&state, &user.0, &b.emails, &b.role_id).await?;
+    let users: Vec<Value> = updated
+        .iter()
+        .map(|u| json!({ "id": u.id, "email": u.email }))
+        .collect();
+    Ok(ApiOk::new(json!({ "users": users, "notFound": not_found })).message("Roles assigned"))
 }

@@ -147,3 +147,35 @@ pub async fn load_principal<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppRes
         permissions,
     }))
 }
+
+/// The one place a password is replaced: sets the hash, lifts any lockout, clears the
+/// must-change flag, optionally marks the email verified (an invitation link proves it), and ends
+/// every sign-in of the account by revoking its refresh tokens. Audited as `action`.
+pub async fn store_new_password<C: ConnectionTrait>(
+    db: &C,
+    user: users::Model,
+    hash: String,
+    verify_email: bool,
+    action: &str,
+) -> AppResult<()> {
+    let user_id = user.id;
+    let mut active: users::ActiveModel = user.into();
+    active.password_hash = Set(Some(hash));
+    active.failed_login_attempts = Set(0);
+    active.lockout_until = Set(None);
+    active.must_change_password = Set(false);
+    if verify_email {
+        active.email_verified = Set(true);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    super::tokens::revoke_all_for_user(db, user_id).await?;
+    crate::server::audit::record(
+        db,
+        crate::server::audit::Entry::new(action)
+            .actor(user_id)
+            .target("user", user_id.to_string()),
+    )
+    .await?;
+    Ok(())
+}

@@ -4,12 +4,11 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 
 use super::{
-    accounts::Principal,
+    accounts::{self, Principal},
     codes::{self, Purpose},
-    password, tokens,
+    password,
 };
 use crate::server::{
-    audit,
     entities::users,
     error::{AppError, AppResult},
     notify::{outbox, templates},
@@ -163,19 +162,7 @@ async fn set_password(
     if let Some(id) = code_id {
         codes::mark_used(&txn, id).await?;
     }
-    let mut active: users::ActiveModel = who.user.clone().into();
-    active.password_hash = Set(Some(hash));
-    active.must_change_password = Set(false);
-    active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    tokens::revoke_all_for_user(&txn, who.user.id).await?;
-    audit::record(
-        &txn,
-        audit::Entry::new(action)
-            .actor(who.user.id)
-            .target("user", who.user.id.to_string()),
-    )
-    .await?;
+    accounts::store_new_password(&txn, who.user.clone(), hash, false, action).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -1,16 +1,13 @@
 //! Forgotten passwords, by emailed code. Answers never reveal whether an email has an account.
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use super::{
     accounts,
     codes::{self, Purpose},
-    password, registration, tokens,
+    password, registration,
 };
 use crate::server::{
-    audit,
-    entities::users,
     error::{AppError, AppResult},
     notify::{outbox, templates},
     state::AppState,
@@ -70,22 +67,56 @@ pub async fn reset_password_otp(
     let hash = password::hash(&password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    let user_id = user.id;
-    let mut active: users::ActiveModel = user.into();
-    active.password_hash = Set(Some(hash));
-    active.failed_login_attempts = Set(0);
-    active.lockout_until = Set(None);
-    active.must_change_password = Set(false);
-    active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    tokens::revoke_all_for_user(&txn, user_id).await?;
-    audit::record(
+    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset").await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Link lifetime for a forgotten password.
+const RESET_LINK_HOURS: i64 = 1;
+
+/// Emails a one-hour reset link to an active account (the portal's page `/reset-password/<token>`).
+/// Unknown emails get the same answer and no email.
+pub async fn forgot_password_link(state: &AppState, email: &str) -> AppResult<()> {
+    let email = Email::parse(email)?;
+    let Some(user) = accounts::find_by_email(&state.db, &email)
+        .await?
+        .filter(|u| u.is_active)
+    else {
+        return Ok(());
+    };
+    let txn = state.db.begin().await?;
+    let token = codes::issue_link(
         &txn,
-        audit::Entry::new("auth.password_reset")
-            .actor(user_id)
-            .target("user", user_id.to_string()),
+        &state.config.jwt_secret,
+        Purpose::ResetLink,
+        &email,
+        chrono::Duration::hours(RESET_LINK_HOURS),
     )
     .await?;
+    let url = format!("{}/reset-password/{token}", state.config.public_url);
+    outbox::enqueue_email(
+        &txn,
+        email.as_str(),
+        &templates::password_reset_link(&user.name, &url),
+    )
+    .await?;
+    txn.commit().await?;
+    state.outbox_kick.now();
+    Ok(())
+}
+
+pub async fn reset_password_link(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
+    let password = Password::parse_field("newPassword", new_password)?;
+    let (code_id, email) =
+        codes::check_link(&state.db, &state.config.jwt_secret, Purpose::ResetLink, token).await?;
+    let user = accounts::find_by_email(&state.db, &email)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("This link is invalid or has already been used.".into()))?;
+    let hash = password::hash(&password).await?;
+    let txn = state.db.begin().await?;
+    codes::mark_used(&txn, code_id).await?;
+    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset").await?;
     txn.commit().await?;
     Ok(())
 }

@@ -55,6 +55,54 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+fn link_page(title: &str, intro: &str, url: &str, button: &str, outro: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#0f172a\">\
+         <h2 style=\"color:#4f46e5\">{title}</h2><p>{intro}</p>\
+         <p><a href=\"{url}\" style=\"display:inline-block;background:#4f46e5;color:#fff;padding:10px 18px;\
+         border-radius:6px;text-decoration:none\">{button}</a></p>\
+         <p style=\"color:#475569;font-size:13px\">Or open: {url}</p><p style=\"color:#475569\">{outro}</p></body></html>",
+        url = escape(url)
+    )
+}
+
+pub fn password_reset_link(name: &str, url: &str) -> EmailMessage {
+    EmailMessage {
+        subject: "Reset your password".into(),
+        text: format!(
+            "Hello {name},\n\nOpen this link to choose a new password:\n{url}\n\nThe link works once and \
+             expires in 1 hour. If you did not ask for it, ignore this email.\n"
+        ),
+        html: link_page(
+            "Reset your password",
+            &format!(
+                "Hello {}, follow the link to choose a new password.",
+                escape(name)
+            ),
+            url,
+            "Choose a new password",
+            "The link works once and expires in 1 hour. If you did not ask for it, ignore this email.",
+        ),
+    }
+}
+
+pub fn invitation(role: &str, url: &str, days: i64) -> EmailMessage {
+    EmailMessage {
+        subject: "You have been invited to Pulse".into(),
+        text: format!(
+            "Hello,\n\nYou have been given the {role} role in Pulse. Open this link to set your password:\n{url}\n\n\
+             The link works once and expires in {days} days.\n"
+        ),
+        html: link_page(
+            "You have been invited to Pulse",
+            &format!("You have been given the <b>{}</b> role. Set a password to sign in.", escape(role)),
+            url,
+            "Set my password",
+            &format!("The link works once and expires in {days} days."),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
