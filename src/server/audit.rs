@@ -61,3 +61,40 @@ pub async fn record<C: ConnectionTrait>(db: &C, entry: Entry) -> AppResult<()> {
     .await?;
     Ok(())
 }
+
+/// Filters of `GET /audit-log`, parsed.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub actor: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub to: Option<chrono::DateTime<Utc>>,
+}
+
+/// Newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: Filter,
+    page: crate::shared::paging::PageRequest,
+) -> AppResult<(Vec<audit_log::Model>, crate::shared::paging::Pagination)> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+    let mut q = audit_log::Entity::find();
+    if let Some(actor) = filter.actor {
+        q = q.filter(audit_log::Column::ActorId.eq(actor));
+    }
+    if let Some(action) = filter.action {
+        q = q.filter(audit_log::Column::Action.eq(action));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(audit_log::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(audit_log::Column::CreatedAt.lt(to));
+    }
+    let paginator = q
+        .order_by_desc(audit_log::Column::CreatedAt)
+        .order_by_desc(audit_log::Column::Id)
+        .paginate(db, page.limit);
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page.page - 1).await?, page.of(total)))
+}

@@ -5,5 +5,6 @@ pub mod auth;
 pub mod catalog;
 pub mod errors;
 pub mod identity;
+pub mod paging;
 pub mod permissions;
 pub mod theme;

@@ -1,6 +1,7 @@
 //! `/api/v1`: the mobile app's JSON API. Handlers only extract, authorise, call the service layer
 //! and shape the response; rules live in the services.
 
+mod admin;
 mod auth;
 mod categories;
 pub mod extract;
@@ -45,6 +46,25 @@ pub fn router() -> Router<AppState> {
         .route("/auth/change-password-otp", post(auth::change_password_otp))
         .route("/profile", get(auth::profile).put(auth::update_profile))
         .route("/permissions", get(permissions::list))
+        .route("/roles", get(admin::list_roles).post(admin::create_role))
+        .route(
+            "/roles/{id}",
+            get(admin::get_role)
+                .put(admin::update_role)
+                .delete(admin::delete_role),
+        )
+        .route(
+            "/roles/{id}/permissions",
+            axum::routing::put(admin::set_role_permissions),
+        )
+        .route("/users", get(admin::list_users))
+        .route(
+            "/users/{id}",
+            get(admin::get_user)
+                .put(admin::update_user)
+                .delete(admin::delete_user),
+        )
+        .route("/audit-log", get(admin::audit_log))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -55,7 +55,7 @@ async fn grantable_role(state: &AppState, actor: &Principal, role_id: Uuid) -> A
 }
 
 /// Changes a user's role; never leaves the business without an Owner.
-async fn change_role<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn change_role<C: sea_orm::ConnectionTrait>(
     db: &C,
     actor: &Principal,
     user: users::Model,

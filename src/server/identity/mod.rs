@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod bootstrap;
 pub mod codes;
+pub mod directory;
 pub mod invitations;
 pub mod login;
 pub mod password;

@@ -1,3 +1,4 @@
 //! Roles and permissions.
 
 pub mod catalogue;
+pub mod roles;
