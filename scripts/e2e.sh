@@ -8,11 +8,14 @@ BIN=${PULSE_BIN:-"$(scripts/target-dir.sh)/debug/pulse"}
 [ -x "$BIN" ] || { echo "no server binary at $BIN: run cargo leptos build" >&2; exit 1; }
 [ -f target/site/pkg/pulse.wasm ] || { echo "no wasm in target/site/pkg: run cargo leptos build" >&2; exit 1; }
 source scripts/lib.sh
+export E2E_EMAIL=owner@e2e.test E2E_PASSWORD='E2eOwnerPass1!'
 
 run_suite() {
   local label=$1; shift
   local port; port=$(free_port)
   echo "== end-to-end on $label (port $port)"
+  # A staff account for the sign-in tests, made the way production makes one.
+  env "$@" PULSE_OWNER_PASSWORD="$E2E_PASSWORD" "$BIN" create-owner --email "$E2E_EMAIL" --name "E2E Owner" >/dev/null
   start_pulse "$BIN" "$label" "$port" "$@"
   local status=0
   (cd end2end && BASE_URL="http://127.0.0.1:$port" SUITE="$label" node --test --test-concurrency=1 tests/) || status=$?

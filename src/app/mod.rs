@@ -13,7 +13,7 @@ use leptos_router::{
 
 use crate::shared::theme::Theme;
 use components::layout::Layout;
-use pages::{categories::CategoriesPage, not_found::NotFound};
+use pages::{categories::CategoriesPage, login::LoginPage, not_found::NotFound};
 
 /// The HTML document around the app. Runs on the server only; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     // Async: the page arrives complete, readable without JavaScript and with no layout shift.
                     <Route path=path!("/categories") view=CategoriesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::shared::{catalog::Category, errors::PortalError, theme::Theme};
+use crate::shared::{auth::PortalUser, catalog::Category, errors::PortalError, theme::Theme};
 
 /// Every category, inactive ones included (the portal manages them; the public API hides them).
 #[server(prefix = "/api/fn", endpoint = "list_categories")]
@@ -27,4 +27,57 @@ pub async fn set_theme(theme: Theme) -> Result<(), PortalError> {
     sessions::set_theme(&session, theme)
         .await
         .map_err(portal::internal)
+}
+
+/// Portal sign-in with email and password. The same checks as the mobile login (lockout, audit,
+/// hash upgrade), plus the `portal.access` permission. On success the session id is cycled and the
+/// browser is sent to `next` (a path on this site) or the portal's start page.
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), PortalError> {
+    use crate::server::{error::AppError, identity::login, portal, sessions};
+    use crate::shared::permissions::Permission;
+    let state = portal::state()?;
+    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
+    let client = portal::client_info();
+    let principal = login::authenticate(&state, &email, &password, &client, "portal")
+        .await
+        .map_err(portal::portal_error)?;
+    if !principal.can(Permission::PortalAccess) {
+        return Err(portal::portal_error(AppError::Forbidden {
+            message: "This account cannot use the admin portal. Please use the mobile app.".into(),
+            code: Some("PORTAL_FORBIDDEN"),
+        }));
+    }
+    sessions::sign_in(&session, principal.user.id)
+        .await
+        .map_err(portal::internal)?;
+    leptos_axum::redirect(&portal::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), PortalError> {
+    use crate::server::{portal, sessions};
+    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
+    sessions::sign_out(&session).await.map_err(portal::internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Who is signed in to the portal, if anyone.
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<PortalUser>, PortalError> {
+    use crate::server::{portal, sessions};
+    let state = portal::state()?;
+    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
+    let principal = sessions::session_principal(&session, &state.db)
+        .await
+        .map_err(portal::portal_error)?;
+    Ok(principal.map(|p| PortalUser {
+        id: p.user.id,
+        name: p.user.name.clone(),
+        email: p.user.email.clone(),
+        role: p.role_name().to_owned(),
+        permissions: p.permissions.iter().map(|x| x.slug().to_owned()).collect(),
+    }))
 }

@@ -44,6 +44,36 @@ pub fn portal_error(e: AppError) -> PortalError {
     }
 }
 
+/// The caller's address and user agent, from the request the server function serves.
+pub fn client_info() -> super::identity::tokens::ClientInfo {
+    let parts = use_context::<http::request::Parts>();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| {
+            p.extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        })
+        .map(|c| c.0.ip().to_string());
+    let user_agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    super::identity::tokens::ClientInfo { ip, user_agent }
+}
+
+/// Where to go after sign-in: a local path only (no `//host` or `https://…`), else the start page.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") =>
+        {
+            n.to_owned()
+        }
+        _ => "/categories".to_owned(),
+    }
+}
+
 pub fn internal(e: impl std::fmt::Display) -> PortalError {
     portal_error(AppError::Internal(anyhow::anyhow!("{e}")))
 }
@@ -116,6 +146,22 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn sign_in_redirects_stay_on_this_site() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/categories?x=1")), "/categories?x=1");
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+            Some("categories"),
+        ] {
+            assert_eq!(safe_next(bad), "/categories", "{bad:?}");
+        }
     }
 
     #[test]

@@ -101,3 +101,38 @@ pub async fn set_theme(session: &Session, theme: Theme) -> Result<(), tower_sess
         .insert(TOUCHED_KEY, time::OffsetDateTime::now_utc().unix_timestamp())
         .await
 }
+
+/// The signed-in portal user's id in the session.
+const USER_KEY: &str = "user_id";
+
+/// Starts a portal session for `user_id`. The id is cycled first, so a session id planted before
+/// sign-in (fixation) is worthless after it.
+pub async fn sign_in(session: &Session, user_id: uuid::Uuid) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user_id).await?;
+    session
+        .insert(TOUCHED_KEY, time::OffsetDateTime::now_utc().unix_timestamp())
+        .await
+}
+
+/// Ends the session: the record is deleted and the cookie removed.
+pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.flush().await
+}
+
+/// The portal user of this session, loaded fresh (role and permission changes, deactivation and
+/// deletion apply on the next request). `None` when signed out or no longer allowed in.
+pub async fn session_principal(
+    session: &Session,
+    db: &sea_orm::DatabaseConnection,
+) -> crate::server::error::AppResult<Option<crate::server::identity::accounts::Principal>> {
+    let Some(user_id) = session
+        .get::<uuid::Uuid>(USER_KEY)
+        .await
+        .map_err(|e| crate::server::error::AppError::Internal(e.into()))?
+    else {
+        return Ok(None);
+    };
+    let principal = crate::server::identity::accounts::load_principal(db, user_id).await?;
+    Ok(principal.filter(|p| p.user.is_active && p.can(crate::shared::permissions::Permission::PortalAccess)))
+}

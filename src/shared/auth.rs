@@ -29,3 +29,14 @@ pub struct AuthSession {
     pub access_token: String,
     pub refresh_token: String,
 }
+
+/// The signed-in portal user, as the portal's UI needs it (menus are shown by the same permission
+/// slugs the server checks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalUser {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub permissions: Vec<String>,
+}

@@ -12,6 +12,7 @@ mod health;
 mod invitations;
 mod mail;
 mod migrations;
+mod portal_auth;
 mod registration;
 mod sessions;
 mod startup;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use super::theme_toggle::ThemeToggle;
+use super::{theme_toggle::ThemeToggle, user_menu::UserMenu};
 
 struct NavItem {
     href: &'static str,
@@ -73,7 +73,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                         </button>
                         <span class="text-lg font-bold text-indigo-600 md:hidden dark:text-indigo-400">"Pulse"</span>
                     </div>
-                    <ThemeToggle/>
+                    <div class="flex items-center gap-3">
+                        <UserMenu/>
+                        <ThemeToggle/>
+                    </div>
                 </header>
                 <nav
                     class="border-b border-slate-200 bg-white px-3 py-2 md:hidden dark:border-slate-800 dark:bg-slate-900"

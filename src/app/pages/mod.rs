@@ -1,2 +1,3 @@
 pub mod categories;
+pub mod login;
 pub mod not_found;

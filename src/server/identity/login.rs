@@ -18,12 +18,30 @@ use crate::shared::{auth::AuthSession, errors::FieldError, identity::Email};
 /// Consecutive failures that lock an account; the lock then doubles with each further failure.
 pub const FAILURES_BEFORE_LOCKOUT: i32 = 3;
 
+/// Mobile sign-in: the credential checks of `authenticate`, then a token pair.
 pub async fn login(
     state: &AppState,
     email: &str,
     plain: &str,
     client: &tokens::ClientInfo,
 ) -> AppResult<AuthSession> {
+    let principal = authenticate(state, email, plain, client, "api").await?;
+    Ok(AuthSession {
+        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
+        refresh_token: tokens::issue_refresh(&state.db, principal.user.id, client).await?,
+        user: principal.auth_user(),
+    })
+}
+
+/// Every rule of an email and password sign-in, for the mobile API and the portal alike:
+/// input parsing, lockout, hash check and upgrade, verification and active checks, audit.
+pub async fn authenticate(
+    state: &AppState,
+    email: &str,
+    plain: &str,
+    client: &tokens::ClientInfo,
+    channel: &str,
+) -> AppResult<accounts::Principal> {
     let email = Email::parse(email);
     let mut errors = Vec::new();
     if let Err(e) = &email {
@@ -138,18 +156,13 @@ pub async fn login(
     active.update(db).await?;
     audit::record(
         db,
-        audit_entry("auth.login").details(serde_json::json!({ "rehashed": is_bcrypt })),
+        audit_entry("auth.login").details(serde_json::json!({ "rehashed": is_bcrypt, "channel": channel })),
     )
     .await?;
 
-    let principal = accounts::load_principal(db, user.id)
+    accounts::load_principal(db, user.id)
         .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished during sign-in")))?;
-    Ok(AuthSession {
-        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
-        refresh_token: tokens::issue_refresh(db, user.id, client).await?,
-        user: principal.auth_user(),
-    })
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished during sign-in")))
 }
 
 /// Lock length for the n-th consecutive failure: base at the 3rd, doubling, capped.

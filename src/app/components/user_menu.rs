@@ -1,0 +1,40 @@
+//! Who is signed in, with sign-out; or a sign-in link.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::app::server_fns::{current_user, SignOut};
+
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let location = use_location();
+    // Re-read after navigation (a sign-in redirects) and after signing out.
+    let user = Resource::new(
+        move || (location.pathname.get(), sign_out.version().get()),
+        |_| current_user(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! {
+                        <div class="flex items-center gap-3 text-sm">
+                            <span class="hidden text-slate-700 sm:inline dark:text-slate-300" data-testid="current-user">
+                                {u.name} <span class="text-slate-400">" · "{u.role}</span>
+                            </span>
+                            <ActionForm action=sign_out>
+                                <button type="submit" class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800" data-testid="sign-out">
+                                    "Sign out"
+                                </button>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    _ => view! {
+                        <a href="/login" class="text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400" data-testid="sign-in-link">"Sign in"</a>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,58 @@
+//! Portal sign-in. The form posts to the `sign_in` server function: with JavaScript it updates in
+//! place and shows field errors; without it, the browser follows the server's redirect.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::app::server_fns::SignIn;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let error = move || action.value().get().and_then(Result::err);
+    let field_error = move |name: &'static str| {
+        move || {
+            error().and_then(|e| e.field(name).map(str::to_owned)).map(|m| {
+                view! { <p class="mt-1 text-sm text-red-600 dark:text-red-400">{m}</p> }
+            })
+        }
+    };
+    let input_class = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900";
+
+    view! {
+        <Title text="Sign in"/>
+        <div class="mx-auto mt-10 max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h1 class="text-xl font-bold">"Sign in to Pulse"</h1>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"For owners and staff."</p>
+            <ActionForm action=action attr:class="mt-6 space-y-4" attr:data-testid="login-form">
+                <input type="hidden" name="next" prop:value=next/>
+                <label class="block text-sm font-medium">
+                    "Email"
+                    <input type="email" name="email" required autocomplete="username" class=input_class data-testid="login-email"/>
+                </label>
+                {field_error("email")}
+                <label class="block text-sm font-medium">
+                    "Password"
+                    <input type="password" name="password" required autocomplete="current-password" class=input_class data-testid="login-password"/>
+                </label>
+                {field_error("password")}
+                <button
+                    type="submit"
+                    class="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
+                    disabled=move || action.pending().get()
+                    data-testid="login-submit"
+                >
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            {move || error().filter(|e| e.errors.is_empty()).map(|e| view! {
+                <p role="alert" class="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" data-testid="login-error">
+                    {e.message}
+                </p>
+            })}
+        </div>
+    }
+}
