@@ -83,6 +83,7 @@ pub struct DefaultRole {
 }
 
 pub const OWNER_ROLE: &str = "Owner";
+pub const GUEST_ROLE: &str = "Guest";
 
 use Permission::*;
 
@@ -120,7 +121,7 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         grants: CUSTOMER_GRANTS,
     },
     DefaultRole {
-        name: "Guest",
+        name: GUEST_ROLE,
         is_system: true,
         grants: &[ServicesView, ExpertsView, OffersView, CoursesView],
     },

@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod binary;
 mod categories;
+mod guest;
 mod health;
 mod invitations;
 mod mail;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    extract::{Client, CurrentUser},
+    extract::{Caller, Client, CurrentUser},
     response::{ApiOk, ApiResult},
 };
 use crate::server::{
@@ -81,7 +81,11 @@ pub struct Me {
     role: crate::shared::auth::RoleInfo,
 }
 
-pub async fn me(CurrentUser(p): CurrentUser) -> ApiResult<Value> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Value> {
+    let p = match caller {
+        Caller::Guest(id) => return Ok(ApiOk::new(json!({ "user": guest_user(&state, id).await? }))),
+        Caller::User(p) => p,
+    };
     let me = Me {
         id: p.user.id,
         email: p.user.email.clone(),
@@ -94,7 +98,11 @@ pub async fn me(CurrentUser(p): CurrentUser) -> ApiResult<Value> {
 }
 
 /// `GET /profile`: `data.user` with the snake_case keys the app reads (contract §2.2).
-pub async fn profile(CurrentUser(p): CurrentUser) -> ApiResult<Value> {
+pub async fn profile(State(state): State<AppState>, caller: Caller) -> ApiResult<Value> {
+    let p = match caller {
+        Caller::Guest(id) => return Ok(ApiOk::new(json!({ "user": guest_user(&state, id).await? }))),
+        Caller::User(p) => p,
+    };
     let u = &p.user;
     Ok(ApiOk::new(json!({
         "user": {
@@ -347,4 +355,42 @@ pub async fn assign_role_multiple(
         .map(|u| json!({ "id": u.id, "email": u.email }))
         .collect();
     Ok(ApiOk::new(json!({ "users": users, "notFound": not_found })).message("Roles assigned"))
+}
+
+/// The user object of a guest session, shaped like a real one so the app's parsing works.
+async fn guest_user(state: &AppState, session_id: uuid::Uuid) -> Result<Value, AppError> {
+    use crate::server::entities::roles;
+    use crate::shared::permissions::GUEST_ROLE;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let role = roles::Entity::find()
+        .filter(roles::Column::Name.eq(GUEST_ROLE))
+        .one(&state.db)
+        .await?;
+    let permissions = match &role {
+        Some(r) => accounts::role_permission_slugs(&state.db, r.id).await?,
+        None => Vec::new(),
+    };
+    Ok(json!({
+        "id": session_id,
+        "name": "Guest",
+        "email": "",
+        "profileImage": null,
+        "profile_image_url": null,
+        "isGuest": true,
+        "role": { "id": role.map(|r| r.id), "name": GUEST_ROLE, "permissions": permissions },
+    }))
+}
+
+/// `POST /auth/guest` (older app builds): a guest token; no account, no refresh token.
+pub async fn guest(State(state): State<AppState>) -> ApiResult<Value> {
+    let (session_id, token) = tokens::issue_guest(&state.config.jwt_secret)?;
+    let user = guest_user(&state, session_id).await?;
+    Ok(ApiOk::new(json!({
+        "user": user,
+        "accessToken": token,
+        "refreshToken": null,
+        "sessionId": session_id,
+        "isGuest": true,
+    }))
+    .message("Continuing as guest"))
 }

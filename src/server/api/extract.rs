@@ -35,7 +35,14 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+/// The caller of a bearer request that guests may also make (`GET /profile`, `GET /auth/me`).
+pub enum Caller {
+    User(Principal),
+    /// A guest session id from `POST /auth/guest`.
+    Guest(uuid::Uuid),
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -48,6 +55,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| AppError::Unauthorized("No authentication token provided.".into()))?;
         let claims = tokens::verify_access(&state.config.jwt_secret, token)?;
+        if claims.guest {
+            return Ok(Self::Guest(claims.sub));
+        }
         let principal = accounts::load_principal(&state.db, claims.sub)
             .await?
             // Deleted since the token was issued.
@@ -59,7 +69,23 @@ impl FromRequestParts<AppState> for CurrentUser {
             }
             .into());
         }
-        Ok(Self(principal))
+        Ok(Self::User(principal))
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    /// An account holder; guests are told to sign up (the app opens its sign-up prompt on this code).
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await? {
+            Caller::User(principal) => Ok(Self(principal)),
+            Caller::Guest(_) => Err(AppError::Forbidden {
+                message: "Please sign up or log in to continue.".into(),
+                code: Some("GUEST_RESTRICTED"),
+            }
+            .into()),
+        }
     }
 }
 

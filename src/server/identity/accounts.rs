@@ -119,6 +119,19 @@ pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> AppResu
         .await?)
 }
 
+/// The permission slugs granted to a role, in catalogue order.
+pub async fn role_permission_slugs<C: ConnectionTrait>(db: &C, role_id: Uuid) -> AppResult<Vec<String>> {
+    let set: BTreeSet<Permission> = role_permissions::Entity::find()
+        .filter(role_permissions::Column::RoleId.eq(role_id))
+        .find_also_related(permissions::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, p)| p.and_then(|p| Permission::from_slug(&p.slug)))
+        .collect();
+    Ok(set.iter().map(|p| p.slug().to_owned()).collect())
+}
+
 /// The user with its role and permissions, or `None` when the user no longer exists.
 pub async fn load_principal<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Option<Principal>> {
     let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {

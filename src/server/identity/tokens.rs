@@ -36,20 +36,48 @@ pub struct AccessClaims {
     pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
+    /// A guest session of the older app builds: `sub` names the session, not a user.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guest: bool,
 }
 
 pub fn issue_access(secret: &Secret, principal: &Principal) -> AppResult<String> {
     let now = Utc::now();
-    let claims = AccessClaims {
-        sub: principal.user.id,
-        role: principal.role_name().to_owned(),
-        jti: Uuid::now_v7(),
-        iat: now.timestamp(),
-        exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
-    };
+    sign(
+        secret,
+        &AccessClaims {
+            sub: principal.user.id,
+            role: principal.role_name().to_owned(),
+            jti: Uuid::now_v7(),
+            iat: now.timestamp(),
+            exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
+            guest: false,
+        },
+    )
+}
+
+/// A guest token (`POST /auth/guest`): a fresh session id, role Guest, no account behind it.
+pub fn issue_guest(secret: &Secret) -> AppResult<(Uuid, String)> {
+    let now = Utc::now();
+    let session_id = Uuid::now_v7();
+    let token = sign(
+        secret,
+        &AccessClaims {
+            sub: session_id,
+            role: crate::shared::permissions::GUEST_ROLE.to_owned(),
+            jti: Uuid::now_v7(),
+            iat: now.timestamp(),
+            exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
+            guest: true,
+        },
+    )?;
+    Ok((session_id, token))
+}
+
+fn sign(secret: &Secret, claims: &AccessClaims) -> AppResult<String> {
     encode(
         &Header::new(Algorithm::HS256),
-        &claims,
+        claims,
         &EncodingKey::from_secret(secret.expose().as_bytes()),
     )
     .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a token: {e}")))
