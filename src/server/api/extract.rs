@@ -37,7 +37,7 @@ impl CurrentUser {
 
 /// The caller of a bearer request that guests may also make (`GET /profile`, `GET /auth/me`).
 pub enum Caller {
-    User(Principal),
+    User(Box<Principal>),
     /// A guest session id from `POST /auth/guest`.
     Guest(uuid::Uuid),
 }
@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for Caller {
             }
             .into());
         }
-        Ok(Self::User(principal))
+        Ok(Self::User(Box::new(principal)))
     }
 }
 
@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     /// An account holder; guests are told to sign up (the app opens its sign-up prompt on this code).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match Caller::from_request_parts(parts, state).await? {
-            Caller::User(principal) => Ok(Self(principal)),
+            Caller::User(principal) => Ok(Self(*principal)),
             Caller::Guest(_) => Err(AppError::Forbidden {
                 message: "Please sign up or log in to continue.".into(),
                 code: Some("GUEST_RESTRICTED"),
