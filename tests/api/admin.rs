@@ -1,51 +1,11 @@
 //! Roles, users and the audit log, each behind its permission.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app, TestApp};
-use pulse::server::{
-    entities::roles,
-    identity::{
-        accounts::{self, NewAccount},
-        password,
-    },
-};
-use pulse::shared::identity::{Email, Password};
+use crate::helpers::{create_account, sign_in_token, spawn_app, TestApp};
+use pulse::server::entities::roles;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "Passw0rd!";
-
-async fn account(app: &TestApp, email: &str, role: &str) -> uuid::Uuid {
-    accounts::create(
-        &app.state.db,
-        NewAccount {
-            email: &Email::parse(email).unwrap(),
-            name: email.split('@').next().unwrap(),
-            password_hash: Some(password::hash(&Password::parse(PASSWORD).unwrap()).await.unwrap()),
-            role,
-            email_verified: true,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let r = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    r.json::<Value>().await.unwrap()["data"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
     let mut req = app
@@ -73,9 +33,9 @@ async fn role_id(app: &TestApp, name: &str) -> String {
 both_backends!(
     async fn roles_are_created_edited_and_deleted_with_their_rules(backend: Backend) {
         let app = spawn_app(backend).await;
-        account(&app, "own@example.com", "Owner").await;
-        let stylist = account(&app, "sty@example.com", "Expert").await;
-        let owner = token(&app, "own@example.com").await;
+        create_account(&app, "own@example.com", "Owner", true).await;
+        let stylist = create_account(&app, "sty@example.com", "Expert", true).await.id;
+        let owner = sign_in_token(&app, "own@example.com").await;
 
         let (s, b) = call(&app, Method::GET, "/roles", &owner, None).await;
         assert_eq!(s, 200);
@@ -216,14 +176,14 @@ both_backends!(
 both_backends!(
     async fn users_are_listed_filtered_and_managed_within_the_owner_rules(backend: Backend) {
         let app = spawn_app(backend).await;
-        let me = account(&app, "own@example.com", "Owner").await;
-        account(&app, "mgr@example.com", "Manager").await;
+        let me = create_account(&app, "own@example.com", "Owner", true).await.id;
+        create_account(&app, "mgr@example.com", "Manager", true).await;
         for i in 0..12 {
-            account(&app, &format!("c{i:02}@example.com"), "Customer").await;
+            create_account(&app, &format!("c{i:02}@example.com"), "Customer", true).await;
         }
-        let guest_like = account(&app, "g_100%@example.com", "Guest").await;
-        let owner = token(&app, "own@example.com").await;
-        let manager = token(&app, "mgr@example.com").await;
+        let guest_like = create_account(&app, "g_100%@example.com", "Guest", true).await.id;
+        let owner = sign_in_token(&app, "own@example.com").await;
+        let manager = sign_in_token(&app, "mgr@example.com").await;
 
         let (s, b) = call(
             &app,
@@ -282,7 +242,7 @@ both_backends!(
         );
 
         // Deactivation ends the account's access at once.
-        let guest_token = token(&app, "g_100%@example.com").await;
+        let guest_token = sign_in_token(&app, "g_100%@example.com").await;
         let (s, b) = call(
             &app,
             Method::PUT,
@@ -322,7 +282,7 @@ both_backends!(
         );
 
         // A customer sees nothing.
-        let customer = token(&app, "c00@example.com").await;
+        let customer = sign_in_token(&app, "c00@example.com").await;
         assert_eq!(call(&app, Method::GET, "/users", &customer, None).await.0, 403);
     }
 );
@@ -330,9 +290,9 @@ both_backends!(
 both_backends!(
     async fn the_audit_log_records_who_did_what_and_filters(backend: Backend) {
         let app = spawn_app(backend).await;
-        let me = account(&app, "own@example.com", "Owner").await;
-        account(&app, "c@example.com", "Customer").await;
-        let owner = token(&app, "own@example.com").await;
+        let me = create_account(&app, "own@example.com", "Owner", true).await.id;
+        create_account(&app, "c@example.com", "Customer", true).await;
+        let owner = sign_in_token(&app, "own@example.com").await;
         let bad = app
             .client
             .post(app.url("/api/v1/auth/login"))
@@ -384,7 +344,7 @@ both_backends!(
         )
         .await;
         assert_eq!((s, b["errors"].as_array().unwrap().len()), (400, 2));
-        let customer = token(&app, "c@example.com").await;
+        let customer = sign_in_token(&app, "c@example.com").await;
         assert_eq!(
             call(&app, Method::GET, "/audit-log", &customer, None).await.0,
             403

@@ -3,37 +3,12 @@
 use std::time::Duration;
 
 use crate::both_backends;
-use crate::helpers::{spawn_app, spawn_app_with, Spawn, TestApp};
-use pulse::server::{
-    entities::{audit_log, refresh_tokens, users},
-    identity::{
-        accounts::{self, NewAccount},
-        password,
-    },
-};
-use pulse::shared::identity::{Email, Password};
+use crate::helpers::{create_account, spawn_app, spawn_app_with, Spawn, TestApp, PASSWORD};
+use pulse::server::entities::{audit_log, refresh_tokens, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "Passw0rd!";
-
-async fn user(app: &TestApp, email: &str, role: &str, verified: bool) -> users::Model {
-    accounts::create(
-        &app.state.db,
-        NewAccount {
-            email: &Email::parse(email).unwrap(),
-            name: "Test Person",
-            password_hash: Some(password::hash(&Password::parse(PASSWORD).unwrap()).await.unwrap()),
-            role,
-            email_verified: verified,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-}
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value, reqwest::header::HeaderMap) {
     let r = app.client.post(app.url(path)).json(&body).send().await.unwrap();
@@ -73,7 +48,7 @@ async fn audit_count(app: &TestApp, action: &str) -> u64 {
 both_backends!(
     async fn login_answers_in_the_contract_shape_and_the_token_opens_me_and_profile(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "ann@example.com", "Customer", true).await;
+        create_account(&app, "ann@example.com", "Customer", true).await;
         let (status, body, headers) = post(
             &app,
             "/api/v1/auth/login",
@@ -154,7 +129,7 @@ both_backends!(
 both_backends!(
     async fn failures_count_down_then_lock_doubling_and_success_resets(backend: Backend) {
         let app = spawn_app_with(backend, Spawn::default().var("PULSE_LOCKOUT_BASE_SECS", "1")).await;
-        user(&app, "bob@example.com", "Customer", true).await;
+        create_account(&app, "bob@example.com", "Customer", true).await;
         let (s, b) = login(&app, "bob@example.com", "Wrong1!pass").await;
         assert_eq!((s, b["attemptsRemaining"].clone()), (401, json!(2)));
         let (s, b) = login(&app, "bob@example.com", "Wrong1!pass").await;
@@ -200,7 +175,7 @@ both_backends!(
 both_backends!(
     async fn unverified_accounts_are_told_to_verify_only_with_the_right_password(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "new@example.com", "User", false).await;
+        create_account(&app, "new@example.com", "User", false).await;
         assert_eq!(login(&app, "new@example.com", "Wrong1!pass").await.0, 401);
         let (s, b) = login(&app, "new@example.com", PASSWORD).await;
         assert_eq!(s, 403);
@@ -212,7 +187,7 @@ both_backends!(
 both_backends!(
     async fn bcrypt_hashes_from_the_old_backend_sign_in_and_move_to_argon2(backend: Backend) {
         let app = spawn_app(backend).await;
-        let u = user(&app, "old@example.com", "User", true).await;
+        let u = create_account(&app, "old@example.com", "User", true).await;
         let mut active = u.into_active_model();
         active.password_hash = Set(Some(bcrypt::hash(PASSWORD, 4).unwrap()));
         let u = active.update(&app.state.db).await.unwrap();
@@ -233,7 +208,7 @@ both_backends!(
 both_backends!(
     async fn forged_expired_and_stale_tokens_are_refused(backend: Backend) {
         let app = spawn_app(backend).await;
-        let u = user(&app, "cat@example.com", "Customer", true).await;
+        let u = create_account(&app, "cat@example.com", "Customer", true).await;
         let token = login(&app, "cat@example.com", PASSWORD).await.1["data"]["accessToken"]
             .as_str()
             .unwrap()
@@ -307,7 +282,7 @@ async fn refresh(app: &TestApp, token: &str) -> (u16, Value) {
 both_backends!(
     async fn refresh_rotates_and_a_reused_token_revokes_its_family(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "dan@example.com", "Customer", true).await;
+        create_account(&app, "dan@example.com", "Customer", true).await;
         let r1 = login(&app, "dan@example.com", PASSWORD).await.1["data"]["refreshToken"]
             .as_str()
             .unwrap()
@@ -367,7 +342,7 @@ both_backends!(
 both_backends!(
     async fn concurrent_refreshes_of_one_token_yield_exactly_one_new_pair(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "eve@example.com", "Customer", true).await;
+        create_account(&app, "eve@example.com", "Customer", true).await;
         let r1 = login(&app, "eve@example.com", PASSWORD).await.1["data"]["refreshToken"]
             .as_str()
             .unwrap()
@@ -386,7 +361,7 @@ both_backends!(
 both_backends!(
     async fn logout_revokes_the_refresh_token(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "fay@example.com", "Customer", true).await;
+        create_account(&app, "fay@example.com", "Customer", true).await;
         let r = login(&app, "fay@example.com", PASSWORD).await.1["data"]["refreshToken"]
             .as_str()
             .unwrap()
@@ -407,8 +382,8 @@ both_backends!(
 both_backends!(
     async fn permissions_are_checked_per_request_and_changes_apply_at_once(backend: Backend) {
         let app = spawn_app(backend).await;
-        user(&app, "owner@example.com", "Owner", true).await;
-        user(&app, "gus@example.com", "Customer", true).await;
+        create_account(&app, "owner@example.com", "Owner", true).await;
+        create_account(&app, "gus@example.com", "Customer", true).await;
         let owner = login(&app, "owner@example.com", PASSWORD).await.1["data"]["accessToken"]
             .as_str()
             .unwrap()

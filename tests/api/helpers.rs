@@ -237,3 +237,46 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The password every `create_account` user has.
+pub const PASSWORD: &str = "Passw0rd!";
+
+/// An account with `role`, created through the service layer (for data that has no API yet).
+pub async fn create_account(
+    app: &TestApp,
+    email: &str,
+    role: &str,
+    verified: bool,
+) -> pulse::server::entities::users::Model {
+    use pulse::server::identity::{accounts, password};
+    use pulse::shared::identity::{Email, Password};
+    accounts::create(
+        &app.state.db,
+        accounts::NewAccount {
+            email: &Email::parse(email).unwrap(),
+            name: "Test Person",
+            password_hash: Some(password::hash(&Password::parse(PASSWORD).unwrap()).await.unwrap()),
+            role,
+            email_verified: verified,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Signs in over the API with `PASSWORD` and returns the access token.
+pub async fn sign_in_token(app: &TestApp, email: &str) -> String {
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["data"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("sign-in failed: {body}"))
+        .to_owned()
+}

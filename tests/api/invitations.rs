@@ -1,41 +1,16 @@
 //! Links sent by email: password reset by link, and staff invitations with set-password links.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Spawn, TestApp};
+use crate::helpers::{create_account, spawn_app_with, Spawn, TestApp, PASSWORD};
 use crate::mail::MailSink;
-use pulse::server::{
-    entities::roles,
-    identity::{
-        accounts::{self, NewAccount},
-        password,
-    },
-};
-use pulse::shared::identity::{Email, Password};
+use pulse::server::entities::roles;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "Passw0rd!";
 
 async fn setup(backend: crate::helpers::Backend) -> (TestApp, MailSink) {
     let sink = MailSink::start();
     let app = spawn_app_with(backend, Spawn::default().var("SMTP_URL", sink.url.clone())).await;
     (app, sink)
-}
-
-async fn account(app: &TestApp, email: &str, role: &str) {
-    accounts::create(
-        &app.state.db,
-        NewAccount {
-            email: &Email::parse(email).unwrap(),
-            name: "Staff Person",
-            password_hash: Some(password::hash(&Password::parse(PASSWORD).unwrap()).await.unwrap()),
-            role,
-            email_verified: true,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
 }
 
 async fn role_id(app: &TestApp, name: &str) -> String {
@@ -73,7 +48,7 @@ async fn access_token(app: &TestApp, email: &str, password: &str) -> String {
 both_backends!(
     async fn a_reset_link_works_once_and_unknown_emails_look_the_same(backend: Backend) {
         let (app, sink) = setup(backend).await;
-        account(&app, "pat@example.com", "Manager").await;
+        create_account(&app, "pat@example.com", "Manager", true).await;
         let (s1, known) = post(
             &app,
             "/auth/forgot-password",
@@ -133,7 +108,7 @@ both_backends!(
 both_backends!(
     async fn inviting_staff_creates_the_account_and_the_link_sets_its_first_password(backend: Backend) {
         let (app, sink) = setup(backend).await;
-        account(&app, "owner@example.com", "Owner").await;
+        create_account(&app, "owner@example.com", "Owner", true).await;
         let owner = access_token(&app, "owner@example.com", PASSWORD).await;
         let manager_role = role_id(&app, "Manager").await;
 
@@ -219,9 +194,9 @@ both_backends!(
 both_backends!(
     async fn role_assignment_is_guarded(backend: Backend) {
         let (app, _sink) = setup(backend).await;
-        account(&app, "owner@example.com", "Owner").await;
-        account(&app, "mgr@example.com", "Manager").await;
-        account(&app, "cus@example.com", "Customer").await;
+        create_account(&app, "owner@example.com", "Owner", true).await;
+        create_account(&app, "mgr@example.com", "Manager", true).await;
+        create_account(&app, "cus@example.com", "Customer", true).await;
         let owner = access_token(&app, "owner@example.com", PASSWORD).await;
         let manager = access_token(&app, "mgr@example.com", PASSWORD).await;
         let customer = access_token(&app, "cus@example.com", PASSWORD).await;

@@ -2,36 +2,9 @@
 //! a cycled session id, and sign-out.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app_with, Spawn, TestApp};
-use pulse::server::{
-    identity::{
-        accounts::{self, NewAccount},
-        password,
-    },
-    sessions::COOKIE_NAME,
-};
-use pulse::shared::identity::{Email, Password};
+use crate::helpers::{create_account, spawn_app_with, Spawn};
+use pulse::server::sessions::COOKIE_NAME;
 use serde_json::Value;
-
-async fn account(app: &TestApp, email: &str, role: &str) {
-    accounts::create(
-        &app.state.db,
-        NewAccount {
-            email: &Email::parse(email).unwrap(),
-            name: "Portal Person",
-            password_hash: Some(
-                password::hash(&Password::parse("Passw0rd!").unwrap())
-                    .await
-                    .unwrap(),
-            ),
-            role,
-            email_verified: true,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
-}
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     r.headers()
@@ -45,8 +18,8 @@ fn session_cookie(r: &reqwest::Response) -> Option<String> {
 both_backends!(
     async fn staff_sign_in_cycles_the_session_and_customers_are_refused(backend: Backend) {
         let app = spawn_app_with(backend, Spawn::redis()).await;
-        account(&app, "boss@example.com", "Owner").await;
-        account(&app, "buyer@example.com", "Customer").await;
+        create_account(&app, "boss@example.com", "Owner", true).await;
+        create_account(&app, "buyer@example.com", "Customer", true).await;
 
         // A session exists before sign-in (the theme); sign-in must replace its id.
         let before = session_cookie(&app.server_fn("set_theme", &[("theme", "dark")]).await).unwrap();
@@ -115,10 +88,7 @@ both_backends!(
         // The theme chosen before sign-in survives the id change.
         let html = app.get("/categories").await.text().await.unwrap();
         assert!(html.contains("class=\"dark\""));
-        assert!(
-            html.contains("Portal Person"),
-            "the header shows who is signed in"
-        );
+        assert!(html.contains("Test Person"), "the header shows who is signed in");
 
         let r = app.server_fn("sign_out", &[]).await;
         assert!(r.status().is_success() || r.status().is_redirection());

@@ -192,3 +192,32 @@ pub async fn store_new_password<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Before changing, deactivating or deleting an account that holds `role`: only an Owner acts on
+/// an Owner, and the last active Owner stays (409 with `last_message`). Other roles pass.
+pub async fn guard_owner_change<C: ConnectionTrait>(
+    db: &C,
+    actor: &Principal,
+    role: Option<&roles::Model>,
+    last_message: &str,
+) -> AppResult<()> {
+    use sea_orm::PaginatorTrait;
+    let Some(owner_role) = role.filter(|r| r.name == OWNER_ROLE) else {
+        return Ok(());
+    };
+    if actor.role_name() != OWNER_ROLE {
+        return Err(AppError::Forbidden {
+            message: "Only an Owner can change another Owner's account.".into(),
+            code: None,
+        });
+    }
+    let owners = users::Entity::find()
+        .filter(users::Column::RoleId.eq(owner_role.id))
+        .filter(users::Column::IsActive.eq(true))
+        .count(db)
+        .await?;
+    if owners <= 1 {
+        return Err(AppError::Conflict(last_message.to_owned()));
+    }
+    Ok(())
+}

@@ -10,7 +10,10 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{accounts::Principal, invitations, tokens};
+use super::{
+    accounts::{self, Principal},
+    invitations, tokens,
+};
 use crate::server::{
     audit,
     entities::{roles, users},
@@ -128,33 +131,6 @@ fn is_owner(role: &Option<roles::Model>) -> bool {
     role.as_ref().is_some_and(|r| r.name == OWNER_ROLE)
 }
 
-/// Refuses to remove the last active Owner, and lets only an Owner act on an Owner.
-async fn guard_owner<C: ConnectionTrait>(
-    db: &C,
-    actor: &Principal,
-    role: &Option<roles::Model>,
-    last_message: &str,
-) -> AppResult<()> {
-    let Some(owner_role) = role.as_ref().filter(|r| r.name == OWNER_ROLE) else {
-        return Ok(());
-    };
-    if actor.role_name() != OWNER_ROLE {
-        return Err(AppError::Forbidden {
-            message: "Only an Owner can change another Owner's account.".into(),
-            code: None,
-        });
-    }
-    let owners = users::Entity::find()
-        .filter(users::Column::RoleId.eq(owner_role.id))
-        .filter(users::Column::IsActive.eq(true))
-        .count(db)
-        .await?;
-    if owners <= 1 {
-        return Err(AppError::Conflict(last_message.to_owned()));
-    }
-    Ok(())
-}
-
 /// `PUT /users/:id`: role and/or active flag. Deactivation ends the user's sign-ins.
 pub async fn update(
     state: &AppState,
@@ -187,7 +163,13 @@ pub async fn update(
                     ));
                 }
                 if is_owner(&role) {
-                    guard_owner(&txn, actor, &role, "The last Owner cannot be deactivated.").await?;
+                    accounts::guard_owner_change(
+                        &txn,
+                        actor,
+                        role.as_ref(),
+                        "The last Owner cannot be deactivated.",
+                    )
+                    .await?;
                 }
                 tokens::revoke_all_for_user(&txn, id).await?;
             }
@@ -222,7 +204,7 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
     let txn = state.db.begin().await?;
     let (user, role) = find_with_role(&txn, id).await?;
     if is_owner(&role) {
-        guard_owner(&txn, actor, &role, "The last Owner cannot be deleted.").await?;
+        accounts::guard_owner_change(&txn, actor, role.as_ref(), "The last Owner cannot be deleted.").await?;
     }
     audit::record(
         &txn,

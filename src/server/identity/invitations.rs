@@ -2,15 +2,12 @@
 //! set-password link (the portal's `/set-password?token=`).
 
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
     accounts::{self, NewAccount, Principal},
     codes::{self, Purpose},
-    password,
 };
 use crate::server::{
     audit,
@@ -64,30 +61,17 @@ pub(crate) async fn change_role<C: sea_orm::ConnectionTrait>(
     if user.role_id == Some(role.id) {
         return Ok(user);
     }
-    let owner_role = roles::Entity::find()
-        .filter(roles::Column::Name.eq(OWNER_ROLE))
-        .one(db)
-        .await?;
-    if let Some(owner_role) = owner_role {
-        if user.role_id == Some(owner_role.id) {
-            if actor.role_name() != OWNER_ROLE {
-                return Err(AppError::Forbidden {
-                    message: "Only an Owner can change an Owner's role.".into(),
-                    code: None,
-                });
-            }
-            let owners = users::Entity::find()
-                .filter(users::Column::RoleId.eq(owner_role.id))
-                .filter(users::Column::IsActive.eq(true))
-                .count(db)
-                .await?;
-            if owners <= 1 {
-                return Err(AppError::Conflict(
-                    "The last Owner cannot be given another role.".into(),
-                ));
-            }
-        }
-    }
+    let current = match user.role_id {
+        Some(id) => roles::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    accounts::guard_owner_change(
+        db,
+        actor,
+        current.as_ref(),
+        "The last Owner cannot be given another role.",
+    )
+    .await?;
     let from = user.role_id;
     let mut active: users::ActiveModel = user.into();
     active.role_id = Set(Some(role.id));
@@ -223,15 +207,13 @@ pub async fn setup_info(state: &AppState, token: &str) -> AppResult<Email> {
 /// `POST /auth/set-password`: the invited user's first password; the link proves the email.
 pub async fn set_password(state: &AppState, token: &str, plain: &str) -> AppResult<()> {
     let password = Password::parse(plain)?;
-    let (code_id, email) =
-        codes::check_link(&state.db, &state.config.jwt_secret, Purpose::Invitation, token).await?;
-    let user = accounts::find_by_email(&state.db, &email)
-        .await?
-        .ok_or_else(|| AppError::BadRequest("This link is invalid or has already been used.".into()))?;
-    let hash = password::hash(&password).await?;
-    let txn = state.db.begin().await?;
-    codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, true, "auth.password_set").await?;
-    txn.commit().await?;
-    Ok(())
+    super::recovery::redeem_password_link(
+        state,
+        Purpose::Invitation,
+        token,
+        &password,
+        true,
+        "auth.password_set",
+    )
+    .await
 }

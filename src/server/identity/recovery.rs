@@ -108,15 +108,35 @@ pub async fn forgot_password_link(state: &AppState, email: &str) -> AppResult<()
 
 pub async fn reset_password_link(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
     let password = Password::parse_field("newPassword", new_password)?;
-    let (code_id, email) =
-        codes::check_link(&state.db, &state.config.jwt_secret, Purpose::ResetLink, token).await?;
+    redeem_password_link(
+        state,
+        Purpose::ResetLink,
+        token,
+        &password,
+        false,
+        "auth.password_reset",
+    )
+    .await
+}
+
+/// Spends a password link (reset or invitation) and stores the new password. An invitation link
+/// also proves the email (`verify_email`).
+pub async fn redeem_password_link(
+    state: &AppState,
+    purpose: Purpose,
+    token: &str,
+    password: &Password,
+    verify_email: bool,
+    action: &str,
+) -> AppResult<()> {
+    let (code_id, email) = codes::check_link(&state.db, &state.config.jwt_secret, purpose, token).await?;
     let user = accounts::find_by_email(&state.db, &email)
         .await?
         .ok_or_else(|| AppError::BadRequest("This link is invalid or has already been used.".into()))?;
-    let hash = password::hash(&password).await?;
+    let hash = password::hash(password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset").await?;
+    accounts::store_new_password(&txn, user, hash, verify_email, action).await?;
     txn.commit().await?;
     Ok(())
 }
