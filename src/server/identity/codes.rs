@@ -175,6 +175,20 @@ fn too_many() -> AppError {
     AppError::BadRequest("Too many wrong codes. Please request a new one.".into())
 }
 
+/// Issues a code for `email` and queues the email carrying it, on `db` (the caller's transaction).
+/// The caller commits, then wakes the outbox (`state.outbox_kick.now()`).
+pub async fn issue_and_email<C: ConnectionTrait>(
+    db: &C,
+    secret: &Secret,
+    purpose: Purpose,
+    email: &Email,
+    render: impl FnOnce(&str) -> crate::server::notify::templates::EmailMessage,
+) -> AppResult<()> {
+    let code = issue(db, secret, purpose, email).await?;
+    crate::server::notify::outbox::enqueue_email(db, email.as_str(), &render(&code)).await?;
+    Ok(())
+}
+
 /// A link token: 32 random bytes, base64url. Stored keyed-hashed like codes, found by its hash.
 pub async fn issue_link<C: ConnectionTrait>(
     db: &C,

@@ -71,12 +71,8 @@ pub async fn authenticate(
     }
 
     let stored = user.password_hash.clone().unwrap_or_default();
-    let is_bcrypt = stored.starts_with("$2");
-    let matches = if is_bcrypt {
-        verify_bcrypt(plain, &stored).await?
-    } else {
-        password::verify(plain, &stored).await?
-    };
+    let is_bcrypt = password::is_legacy(&stored);
+    let matches = password::verify_stored(plain, &stored).await?;
     let audit_entry = |action: &str| {
         audit::Entry::new(action)
             .actor(user.id)
@@ -174,13 +170,6 @@ pub fn lockout_secs(attempts: i32, base: u64, max: u64) -> u64 {
 fn seconds_until(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> u64 {
     let ms = (until - now).num_milliseconds().max(0) as u64;
     ms.div_ceil(1000).max(1)
-}
-
-async fn verify_bcrypt(plain: &str, stored: &str) -> AppResult<bool> {
-    let (plain, stored) = (plain.to_owned(), stored.to_owned());
-    tokio::task::spawn_blocking(move || bcrypt::verify(plain, &stored).unwrap_or(false))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
 }
 
 fn dummy_hash() -> &'static str {

@@ -48,6 +48,22 @@ pub async fn verify(plain: &str, stored: &str) -> AppResult<bool> {
     .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Hashes imported from the old backend (bcrypt `$2a$`/`$2b$`/`$2y$`), to be replaced by argon2id.
+pub fn is_legacy(stored: &str) -> bool {
+    stored.starts_with("$2")
+}
+
+/// Checks `plain` against a stored hash of either kind. A missing or malformed hash never matches.
+pub async fn verify_stored(plain: &str, stored: &str) -> AppResult<bool> {
+    if !is_legacy(stored) {
+        return verify(plain, stored).await;
+    }
+    let (plain, stored) = (plain.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || bcrypt::verify(plain, &stored).unwrap_or(false))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use super::{
 use crate::server::{
     entities::users,
     error::{AppError, AppResult},
-    notify::{outbox, templates},
+    notify::templates,
     state::AppState,
 };
 use crate::shared::{
@@ -96,14 +96,7 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
 pub async fn change_password(state: &AppState, who: &Principal, current: &str, new: &str) -> AppResult<()> {
     let new = Password::parse_field("newPassword", new)?;
     let stored = who.user.password_hash.clone().unwrap_or_default();
-    let matches = if stored.starts_with("$2") {
-        let (c, s) = (current.to_owned(), stored.clone());
-        tokio::task::spawn_blocking(move || bcrypt::verify(c, &s).unwrap_or(false))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-    } else {
-        password::verify(current, &stored).await?
-    };
+    let matches = password::verify_stored(current, &stored).await?;
     if !matches {
         return Err(FieldError::new("currentPassword", "Current password is incorrect").into());
     }
@@ -117,9 +110,14 @@ pub async fn change_password(state: &AppState, who: &Principal, current: &str, n
 pub async fn send_change_password_code(state: &AppState, who: &Principal) -> AppResult<()> {
     let email = Email::parse(&who.user.email)?;
     let txn = state.db.begin().await?;
-    let code = codes::issue(&txn, &state.config.jwt_secret, Purpose::ChangePassword, &email).await?;
-    let message = templates::password_reset_code(&who.user.name, &code, codes::CODE_TTL_MINUTES);
-    outbox::enqueue_email(&txn, email.as_str(), &message).await?;
+    codes::issue_and_email(
+        &txn,
+        &state.config.jwt_secret,
+        Purpose::ChangePassword,
+        &email,
+        |code| templates::password_reset_code(&who.user.name, code, codes::CODE_TTL_MINUTES),
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_kick.now();
     Ok(())

@@ -24,9 +24,14 @@ pub async fn forgot_password_otp(state: &AppState, email: &str) -> AppResult<()>
         return Ok(());
     };
     let txn = state.db.begin().await?;
-    let code = codes::issue(&txn, &state.config.jwt_secret, Purpose::ResetPassword, &email).await?;
-    let message = templates::password_reset_code(&user.name, &code, codes::CODE_TTL_MINUTES);
-    outbox::enqueue_email(&txn, email.as_str(), &message).await?;
+    codes::issue_and_email(
+        &txn,
+        &state.config.jwt_secret,
+        Purpose::ResetPassword,
+        &email,
+        |code| templates::password_reset_code(&user.name, code, codes::CODE_TTL_MINUTES),
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_kick.now();
     Ok(())

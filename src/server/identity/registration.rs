@@ -14,7 +14,7 @@ use crate::server::{
     audit,
     entities::{pending_registrations, users},
     error::{AppError, AppResult},
-    notify::{outbox, templates},
+    notify::templates,
     state::AppState,
 };
 use crate::shared::{
@@ -94,9 +94,14 @@ pub async fn register(state: &AppState, form: SignUp) -> AppResult<Email> {
     }
     .insert(&txn)
     .await?;
-    let code = codes::issue(&txn, &state.config.jwt_secret, Purpose::VerifyEmail, &email).await?;
-    let message = templates::verification_code(&name, &code, codes::CODE_TTL_MINUTES);
-    outbox::enqueue_email(&txn, email.as_str(), &message).await?;
+    codes::issue_and_email(
+        &txn,
+        &state.config.jwt_secret,
+        Purpose::VerifyEmail,
+        &email,
+        |code| templates::verification_code(&name, code, codes::CODE_TTL_MINUTES),
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_kick.now();
     Ok(email)
@@ -167,9 +172,14 @@ pub async fn resend_verification(state: &AppState, email: &str) -> AppResult<()>
         return Ok(());
     };
     let txn = state.db.begin().await?;
-    let code = codes::issue(&txn, &state.config.jwt_secret, Purpose::VerifyEmail, &email).await?;
-    let message = templates::verification_code(&pending.name, &code, codes::CODE_TTL_MINUTES);
-    outbox::enqueue_email(&txn, email.as_str(), &message).await?;
+    codes::issue_and_email(
+        &txn,
+        &state.config.jwt_secret,
+        Purpose::VerifyEmail,
+        &email,
+        |code| templates::verification_code(&pending.name, code, codes::CODE_TTL_MINUTES),
+    )
+    .await?;
     txn.commit().await?;
     state.outbox_kick.now();
     Ok(())
