@@ -53,7 +53,6 @@ async fn slugs_of(state: &AppState, body: &RoleBody) -> Result<Vec<String>, AppE
     let Some(ids) = &body.permission_ids else {
         return Ok(Vec::new());
     };
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut errors = Vec::new();
     let parsed: Vec<Uuid> = ids
         .iter()
@@ -72,17 +71,9 @@ async fn slugs_of(state: &AppState, body: &RoleBody) -> Result<Vec<String>, AppE
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let rows = crate::server::entities::permissions::Entity::find()
-        .filter(crate::server::entities::permissions::Column::Id.is_in(parsed.clone()))
-        .all(&state.db)
-        .await?;
-    if rows.len() != parsed.len() {
-        return Err(AppError::field(
-            "permission_ids",
-            "Some permission ids do not exist",
-        ));
-    }
-    Ok(rows.into_iter().map(|r| r.slug).collect())
+    crate::server::rbac::catalogue::slugs_for_ids(&state.db, &parsed)
+        .await?
+        .ok_or_else(|| AppError::field("permission_ids", "Some permission ids do not exist"))
 }
 
 pub async fn create_role(

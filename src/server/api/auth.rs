@@ -52,16 +52,8 @@ pub async fn refresh(
     Client(client): Client,
     Json(body): Json<RefreshBody>,
 ) -> ApiResult<AuthSession> {
-    let (user_id, refresh_token) = tokens::rotate(&state.db, require_refresh_token(&body)?, &client).await?;
-    let principal = accounts::load_principal(&state.db, user_id)
-        .await?
-        .filter(|p| p.user.is_active)
-        .ok_or_else(|| AppError::Unauthorized("Invalid refresh token.".into()))?;
-    Ok(ApiOk::new(AuthSession {
-        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
-        refresh_token,
-        user: principal.auth_user(),
-    }))
+    let session = login::refresh(&state, require_refresh_token(&body)?, &client).await?;
+    Ok(ApiOk::new(session))
 }
 
 pub async fn logout(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<Value> {
@@ -83,7 +75,10 @@ pub struct Me {
 
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Value> {
     let p = match caller {
-        Caller::Guest(id) => return Ok(ApiOk::new(json!({ "user": guest_user(&state, id).await? }))),
+        Caller::Guest(id) => {
+            let role = accounts::guest_role_info(&state.db).await?;
+            return Ok(ApiOk::new(json!({ "user": guest_user(id, &role) })));
+        }
         Caller::User(p) => p,
     };
     let me = Me {
@@ -97,28 +92,33 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Valu
     Ok(ApiOk::new(json!({ "user": me })))
 }
 
-/// `GET /profile`: `data.user` with the snake_case keys the app reads (contract §2.2).
+/// `data.user` of `GET` and `PUT /profile`: the snake_case keys the app reads (contract §2.2).
+fn profile_json(u: &crate::server::entities::users::Model, p: &accounts::Principal) -> Value {
+    json!({
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "phone": u.phone,
+        "address": u.address,
+        "gender": u.gender,
+        "profile_image_url": u.profile_image_url,
+        "email_verified": u.email_verified,
+        "created_at": u.created_at,
+        "last_login": u.last_login,
+        "role": p.role_info(),
+    })
+}
+
+/// `GET /profile`
 pub async fn profile(State(state): State<AppState>, caller: Caller) -> ApiResult<Value> {
     let p = match caller {
-        Caller::Guest(id) => return Ok(ApiOk::new(json!({ "user": guest_user(&state, id).await? }))),
+        Caller::Guest(id) => {
+            let role = accounts::guest_role_info(&state.db).await?;
+            return Ok(ApiOk::new(json!({ "user": guest_user(id, &role) })));
+        }
         Caller::User(p) => p,
     };
-    let u = &p.user;
-    Ok(ApiOk::new(json!({
-        "user": {
-            "id": u.id,
-            "name": u.name,
-            "email": u.email,
-            "phone": u.phone,
-            "address": u.address,
-            "gender": u.gender,
-            "profile_image_url": u.profile_image_url,
-            "email_verified": u.email_verified,
-            "created_at": u.created_at,
-            "last_login": u.last_login,
-            "role": p.role_info(),
-        }
-    })))
+    Ok(ApiOk::new(json!({ "user": profile_json(&p.user, &p) })))
 }
 
 #[derive(Deserialize, Default)]
@@ -220,14 +220,7 @@ pub async fn update_profile(
         profile_image_url: b.profile_image_url,
     };
     let user = profile::update(&state, &p, changes).await?;
-    Ok(ApiOk::new(json!({
-        "user": {
-            "id": user.id, "name": user.name, "email": user.email, "phone": user.phone,
-            "address": user.address, "gender": user.gender, "profile_image_url": user.profile_image_url,
-            "role": p.role_info(),
-        }
-    }))
-    .message("Profile updated"))
+    Ok(ApiOk::new(json!({ "user": profile_json(&user, &p) })).message("Profile updated"))
 }
 
 #[derive(Deserialize, Default)]
@@ -358,38 +351,26 @@ pub async fn assign_role_multiple(
 }
 
 /// The user object of a guest session, shaped like a real one so the app's parsing works.
-async fn guest_user(state: &AppState, session_id: uuid::Uuid) -> Result<Value, AppError> {
-    use crate::server::entities::roles;
-    use crate::shared::permissions::GUEST_ROLE;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let role = roles::Entity::find()
-        .filter(roles::Column::Name.eq(GUEST_ROLE))
-        .one(&state.db)
-        .await?;
-    let permissions = match &role {
-        Some(r) => accounts::role_permission_slugs(&state.db, r.id).await?,
-        None => Vec::new(),
-    };
-    Ok(json!({
+fn guest_user(session_id: uuid::Uuid, role: &crate::shared::auth::RoleInfo) -> Value {
+    json!({
         "id": session_id,
         "name": "Guest",
         "email": "",
         "profileImage": null,
         "profile_image_url": null,
         "isGuest": true,
-        "role": { "id": role.map(|r| r.id), "name": GUEST_ROLE, "permissions": permissions },
-    }))
+        "role": role,
+    })
 }
 
 /// `POST /auth/guest` (older app builds): a guest token; no account, no refresh token.
 pub async fn guest(State(state): State<AppState>) -> ApiResult<Value> {
-    let (session_id, token) = tokens::issue_guest(&state.config.jwt_secret)?;
-    let user = guest_user(&state, session_id).await?;
+    let g = login::guest(&state).await?;
     Ok(ApiOk::new(json!({
-        "user": user,
-        "accessToken": token,
+        "user": guest_user(g.session_id, &g.role),
+        "accessToken": g.access_token,
         "refreshToken": null,
-        "sessionId": session_id,
+        "sessionId": g.session_id,
         "isGuest": true,
     }))
     .message("Continuing as guest"))

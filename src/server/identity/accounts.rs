@@ -221,3 +221,21 @@ pub async fn guard_owner_change<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// The Guest role as a guest session shows it (its grants are read like any role's).
+pub async fn guest_role_info<C: ConnectionTrait>(db: &C) -> AppResult<RoleInfo> {
+    use crate::shared::permissions::GUEST_ROLE;
+    let role = roles::Entity::find()
+        .filter(roles::Column::Name.eq(GUEST_ROLE))
+        .one(db)
+        .await?;
+    let permissions = match &role {
+        Some(r) => role_permission_slugs(db, r.id).await?,
+        None => Vec::new(),
+    };
+    Ok(RoleInfo {
+        id: role.map(|r| r.id),
+        name: GUEST_ROLE.to_owned(),
+        permissions,
+    })
+}

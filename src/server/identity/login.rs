@@ -33,6 +33,37 @@ pub async fn login(
     })
 }
 
+/// `POST /auth/refresh-token`: rotates the refresh token and issues a fresh access token for the
+/// (still existing, still active) account.
+pub async fn refresh(state: &AppState, token: &str, client: &tokens::ClientInfo) -> AppResult<AuthSession> {
+    let (user_id, refresh_token) = tokens::rotate(&state.db, token, client).await?;
+    let principal = accounts::load_principal(&state.db, user_id)
+        .await?
+        .filter(|p| p.user.is_active)
+        .ok_or_else(|| AppError::Unauthorized("Invalid refresh token.".into()))?;
+    Ok(AuthSession {
+        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
+        refresh_token,
+        user: principal.auth_user(),
+    })
+}
+
+/// A guest session of the older app builds: an access token, no account, no refresh token.
+pub struct GuestSession {
+    pub session_id: uuid::Uuid,
+    pub access_token: String,
+    pub role: crate::shared::auth::RoleInfo,
+}
+
+pub async fn guest(state: &AppState) -> AppResult<GuestSession> {
+    let (session_id, access_token) = tokens::issue_guest(&state.config.jwt_secret)?;
+    Ok(GuestSession {
+        session_id,
+        access_token,
+        role: accounts::guest_role_info(&state.db).await?,
+    })
+}
+
 /// Every rule of an email and password sign-in, for the mobile API and the portal alike:
 /// input parsing, lockout, hash check and upgrade, verification and active checks, audit.
 pub async fn authenticate(

@@ -117,3 +117,19 @@ pub async fn grant<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// The stored permissions in catalogue order (as declared in code, which groups areas together).
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<permissions::Model>, DbErr> {
+    let mut rows = permissions::Entity::find().all(db).await?;
+    rows.sort_by_key(|r| Permission::from_slug(&r.slug).map_or(usize::MAX, |p| p as usize));
+    Ok(rows)
+}
+
+/// Slugs for permission ids (the old portal sent ids). `None` when any id does not exist.
+pub async fn slugs_for_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Option<Vec<String>>, DbErr> {
+    let rows = permissions::Entity::find()
+        .filter(permissions::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok((rows.len() == ids.len()).then(|| rows.into_iter().map(|r| r.slug).collect()))
+}
