@@ -10,6 +10,15 @@ BIN=${PULSE_BIN:-"$(scripts/target-dir.sh)/debug/pulse"}
 source scripts/lib.sh
 export E2E_EMAIL=owner@e2e.test E2E_PASSWORD='E2eOwnerPass1!'
 
+# A real OpenID Connect provider on loopback stands in for Google (end2end/oidc/provider.mjs).
+node end2end/oidc/provider.mjs >"$WORK/oidc.out" 2>"$WORK/oidc.err" &
+OIDC_PID=$!
+trap 'kill "$OIDC_PID" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do grep -q '^OIDC_ISSUER=' "$WORK/oidc.out" && break; sleep 0.1; done
+OIDC_ISSUER=$(sed -n 's/^OIDC_ISSUER=//p' "$WORK/oidc.out")
+[ -n "$OIDC_ISSUER" ] || { echo "the OpenID Connect provider did not start" >&2; cat "$WORK/oidc.err" >&2; exit 1; }
+GOOGLE=(GOOGLE_CLIENT_ID=pulse-test-client GOOGLE_CLIENT_SECRET=pulse-test-client-secret GOOGLE_ISSUER_URL="$OIDC_ISSUER")
+
 run_suite() {
   local label=$1; shift
   local port; port=$(free_port)
@@ -24,6 +33,6 @@ run_suite() {
 }
 
 # REDIS_URL is emptied so a developer's .env cannot turn the embedded run into a Redis one.
-run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db" REDIS_URL=
+run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db" REDIS_URL= "${GOOGLE[@]}"
 new_postgres_db e2e
-run_suite postgres DATABASE_URL="$NEW_DB_URL" REDIS_URL="$TEST_REDIS"
+run_suite postgres DATABASE_URL="$NEW_DB_URL" REDIS_URL="$TEST_REDIS" "${GOOGLE[@]}"

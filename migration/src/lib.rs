@@ -9,6 +9,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_identity_and_catalog;
 mod m20261121_000002_refresh_tokens;
 mod m20261121_000003_codes_and_outbox;
+mod m20261121_000004_oauth_accounts;
+mod m20261121_000005_credential_epochs;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_identity_and_catalog::Migration),
             Box::new(m20261121_000002_refresh_tokens::Migration),
             Box::new(m20261121_000003_codes_and_outbox::Migration),
+            Box::new(m20261121_000004_oauth_accounts::Migration),
+            Box::new(m20261121_000005_credential_epochs::Migration),
         ]
     }
 }

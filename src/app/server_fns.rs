@@ -3,7 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::shared::{auth::PortalUser, catalog::Category, errors::PortalError, theme::Theme};
+use crate::shared::{
+    auth::{PortalUser, SignInOptions},
+    catalog::Category,
+    errors::PortalError,
+    theme::Theme,
+};
 
 /// Every category, inactive ones included (the portal manages them; the public API hides them).
 #[server(prefix = "/api/fn", endpoint = "list_categories")]
@@ -44,7 +49,9 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         .map_err(portal::portal_error)?;
     if !principal.can(Permission::PortalAccess) {
         return Err(portal::portal_error(AppError::Forbidden {
-            message: "This account cannot use the admin portal. Please use the mobile app.".into(),
+            message: crate::shared::auth::SignInProblem::PortalForbidden
+                .message()
+                .into(),
             code: Some("PORTAL_FORBIDDEN"),
         }));
     }
@@ -53,6 +60,15 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         .map_err(portal::internal)?;
     leptos_axum::redirect(&portal::safe_next(next.as_deref()));
     Ok(())
+}
+
+/// What the sign-in page offers besides email and password.
+#[server(prefix = "/api/fn", endpoint = "sign_in_methods")]
+pub async fn sign_in_methods() -> Result<SignInOptions, PortalError> {
+    let state = crate::server::portal::state()?;
+    Ok(SignInOptions {
+        google: state.google.is_some(),
+    })
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
@@ -70,7 +86,7 @@ pub async fn current_user() -> Result<Option<PortalUser>, PortalError> {
     use crate::server::{portal, sessions};
     let state = portal::state()?;
     let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
-    let principal = sessions::session_principal(&session, &state.db)
+    let principal = sessions::session_principal(&session, &state)
         .await
         .map_err(portal::portal_error)?;
     Ok(principal.map(|p| PortalUser {

@@ -95,6 +95,12 @@ pub struct Config {
     /// each further failure up to `lockout_max_secs`.
     pub lockout_base_secs: u64,
     pub lockout_max_secs: u64,
+    /// The per-IP limit on `/api/v1`: at most `rate_limit_max_requests` per window; 0 turns it off.
+    pub rate_limit_max_requests: u32,
+    pub rate_limit_window_secs: u64,
+    /// How many reverse proxies (NGINX) stand in front: the client address is taken from
+    /// `X-Forwarded-For` that many hops from the right. 0 trusts no header.
+    pub trust_proxy_hops: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -287,6 +293,15 @@ impl Config {
             });
         }
 
+        let google_issuer_url =
+            var("GOOGLE_ISSUER_URL").unwrap_or_else(|| "https://accounts.google.com".into());
+        if env.is_production() && google_client_id.is_some() && !google_issuer_url.starts_with("https://") {
+            return Err(ConfigError::Invalid {
+                var: "GOOGLE_ISSUER_URL",
+                reason: "must be an https:// URL in production".into(),
+            });
+        }
+
         Ok(Self {
             env,
             site_addr,
@@ -320,8 +335,7 @@ impl Config {
                 .unwrap_or_else(|| "Pulse <no-reply@pulse.localhost>".into()),
             google_client_id,
             google_client_secret,
-            google_issuer_url: var("GOOGLE_ISSUER_URL")
-                .unwrap_or_else(|| "https://accounts.google.com".into()),
+            google_issuer_url,
             business_timezone,
             log_json: parse_var::<bool>("PULSE_LOG_JSON", var("PULSE_LOG_JSON"))?
                 .unwrap_or(env.is_production()),
@@ -329,6 +343,20 @@ impl Config {
                 .unwrap_or(30),
             lockout_max_secs: parse_var("PULSE_LOCKOUT_MAX_SECS", var("PULSE_LOCKOUT_MAX_SECS"))?
                 .unwrap_or(15 * 60),
+            rate_limit_max_requests: parse_var("RATE_LIMIT_MAX_REQUESTS", var("RATE_LIMIT_MAX_REQUESTS"))?
+                .unwrap_or(100),
+            rate_limit_window_secs: match parse_var::<u64>("RATE_LIMIT_WINDOW", var("RATE_LIMIT_WINDOW"))? {
+                // In minutes, as the old backend read it.
+                Some(0) => {
+                    return Err(ConfigError::Invalid {
+                        var: "RATE_LIMIT_WINDOW",
+                        reason: "must be at least 1 (minutes)".into(),
+                    })
+                }
+                Some(minutes) => minutes.saturating_mul(60),
+                None => 15 * 60,
+            },
+            trust_proxy_hops: parse_var("TRUST_PROXY", var("TRUST_PROXY"))?.unwrap_or(0),
         })
     }
 

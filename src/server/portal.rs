@@ -46,27 +46,28 @@ pub fn portal_error(e: AppError) -> PortalError {
 
 /// The caller's address and user agent, from the request the server function serves.
 pub fn client_info() -> super::identity::tokens::ClientInfo {
-    let parts = use_context::<http::request::Parts>();
-    let ip = parts
-        .as_ref()
-        .and_then(|p| {
-            p.extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        })
-        .map(|c| c.0.ip().to_string());
-    let user_agent = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(header::USER_AGENT))
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    super::identity::tokens::ClientInfo { ip, user_agent }
+    let hops = use_context::<AppState>().map_or(0, |s| s.config.trust_proxy_hops);
+    match use_context::<http::request::Parts>() {
+        Some(parts) => super::client_addr::client_info(&parts, hops),
+        None => super::identity::tokens::ClientInfo {
+            ip: None,
+            user_agent: None,
+        },
+    }
 }
 
-/// Where to go after sign-in: a local path only (no `//host` or `https://…`), else the start page.
+/// Where to go after sign-in: a local path only, else the start page. Browsers drop tabs and
+/// newlines inside URLs and read `\\` as `/`, so `/\t/evil.example` would become `//evil.example`:
+/// any whitespace, control character or backslash disqualifies the path.
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
         Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://") =>
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
         {
             n.to_owned()
         }
@@ -158,6 +159,10 @@ mod tests {
             Some("https://evil.example"),
             Some("//evil.example"),
             Some("/\\evil.example"),
+            Some("/\t/evil.example"),
+            Some("/\n/evil.example"),
+            Some("/a\\b"),
+            Some("/ /evil.example"),
             Some("categories"),
         ] {
             assert_eq!(safe_next(bad), "/categories", "{bad:?}");

@@ -15,7 +15,13 @@ use tower_sessions::{
 };
 use tower_sessions_redis_store::RedisStore;
 
-use super::{config::Config, state::AppState};
+use super::{
+    config::Config,
+    error::{AppError, AppResult},
+    identity::accounts,
+    state::AppState,
+};
+use crate::shared::permissions::Permission;
 use crate::shared::theme::Theme;
 
 pub const COOKIE_NAME: &str = "pulse_session";
@@ -43,8 +49,13 @@ fn manager<S: SessionStore + Clone>(
         .with_same_site(SameSite::Lax)
         .with_secure(config.env.is_production())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
+        .with_expiry(signed_in_expiry())
         .with_signed(signing_key(config.session_secret.expose()))
+}
+
+/// Seven days from the last request.
+fn signed_in_expiry() -> Expiry {
+    Expiry::OnInactivity(time::Duration::days(7))
 }
 
 /// A 64-byte cookie-signing key from the configured secret (SHA-512 gives exactly 64 bytes).
@@ -102,17 +113,28 @@ pub async fn set_theme(session: &Session, theme: Theme) -> Result<(), tower_sess
         .await
 }
 
-/// The signed-in portal user's id in the session.
+/// The signed-in portal user's id in the session, and when (unix seconds) the sign-in happened.
 const USER_KEY: &str = "user_id";
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 
 /// Starts a portal session for `user_id`. The id is cycled first, so a session id planted before
 /// sign-in (fixation) is worthless after it.
 pub async fn sign_in(session: &Session, user_id: uuid::Uuid) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
+    session.set_expiry(Some(signed_in_expiry()));
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     session.insert(USER_KEY, user_id).await?;
-    session
-        .insert(TOUCHED_KEY, time::OffsetDateTime::now_utc().unix_timestamp())
-        .await
+    session.insert(SIGNED_IN_AT_KEY, now).await?;
+    session.insert(TOUCHED_KEY, now).await
+}
+
+/// A visitor who is about to leave for a sign-in elsewhere (Google) gets a session that lasts ten
+/// minutes unless the sign-in completes, so abandoned attempts do not pile up for a week.
+pub async fn expect_sign_in_soon(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    if session.get::<uuid::Uuid>(USER_KEY).await?.is_none() {
+        session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(10))));
+    }
+    Ok(())
 }
 
 /// Ends the session: the record is deleted and the cookie removed.
@@ -121,18 +143,29 @@ pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::
 }
 
 /// The portal user of this session, loaded fresh (role and permission changes, deactivation and
-/// deletion apply on the next request). `None` when signed out or no longer allowed in.
+/// deletion apply on the next request). `None` when signed out or no longer allowed in; a session
+/// that a password change, deactivation or deletion ended is deleted here.
 pub async fn session_principal(
     session: &Session,
-    db: &sea_orm::DatabaseConnection,
-) -> crate::server::error::AppResult<Option<crate::server::identity::accounts::Principal>> {
-    let Some(user_id) = session
-        .get::<uuid::Uuid>(USER_KEY)
-        .await
-        .map_err(|e| crate::server::error::AppError::Internal(e.into()))?
-    else {
+    state: &AppState,
+) -> AppResult<Option<accounts::Principal>> {
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.into());
+    let Some(user_id) = session.get::<uuid::Uuid>(USER_KEY).await.map_err(internal)? else {
         return Ok(None);
     };
-    let principal = crate::server::identity::accounts::load_principal(db, user_id).await?;
-    Ok(principal.filter(|p| p.user.is_active && p.can(crate::shared::permissions::Permission::PortalAccess)))
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT_KEY)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
+    let principal = accounts::load_principal(&state.db, &state.permissions, user_id).await?;
+    match principal {
+        Some(p) if p.user.is_active && !accounts::signed_in_before_change(&p.user, signed_in_at, None) => {
+            Ok(p.can(Permission::PortalAccess).then_some(p))
+        }
+        _ => {
+            sign_out(session).await.map_err(internal)?;
+            Ok(None)
+        }
+    }
 }

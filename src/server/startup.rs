@@ -17,8 +17,8 @@ use tower_http::{
 use tracing::Level;
 
 use super::{
-    api, catalog, config::Config, db, health, identity::bootstrap, notify, portal, redis, request_id,
-    sessions, state::AppState,
+    api, catalog, config::Config, db, google_sign_in, health, identity::bootstrap, notify, portal, redis,
+    request_id, sessions, state::AppState,
 };
 use crate::app::{shell, App};
 use crate::shared::identity::Email;
@@ -73,12 +73,17 @@ impl Application {
             outbox_kick.clone(),
             !config.env.is_production(),
         ));
+        let google = super::identity::oidc::OidcProvider::from_config(&config)?;
+        let rate_limit = super::rate_limit::Limiter::from_config(&config, redis.as_ref());
         let state = AppState {
+            rate_limit,
+            google,
             leptos_options: leptos_options(&config, addr),
             config,
             db,
             redis,
             outbox_kick,
+            permissions: Default::default(),
         };
         let first_run = if state.config.env == super::config::Environment::Development {
             first_run(&state).await?
@@ -155,10 +160,29 @@ pub fn router(state: AppState) -> Router {
             "/",
             get(|| async { axum::response::Redirect::temporary("/categories") }),
         )
+        // Rate-limited like the API: each start writes a (short-lived) session.
+        .merge(
+            Router::new()
+                .route("/auth/google", get(google_sign_in::start))
+                .route(
+                    super::identity::oidc::CALLBACK_PATH,
+                    get(google_sign_in::callback),
+                )
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    super::rate_limit::limit,
+                )),
+        )
         .route("/healthz", get(health::healthz))
         .route("/health", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                super::rate_limit::limit,
+            )),
+        )
         .merge(portal)
         .layer(axum::middleware::from_fn(portal::error_status))
         .layer(axum::middleware::from_fn_with_state(

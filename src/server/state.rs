@@ -6,7 +6,13 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
-use super::{config::Config, notify::outbox, redis::RedisPool};
+use super::{
+    config::Config,
+    identity::{accounts::PermissionCache, oidc::OidcProvider},
+    notify::outbox,
+    rate_limit::Limiter,
+    redis::RedisPool,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +23,12 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Wakes the outbox worker after a request queued a message.
     pub outbox_kick: outbox::Kick,
+    /// Role permission sets, checked against the role's version on every read.
+    pub permissions: PermissionCache,
+    /// Google sign-in, when `GOOGLE_CLIENT_ID` is set.
+    pub google: Option<Arc<OidcProvider>>,
+    /// The per-IP limit on `/api/v1`, in process or in Redis.
+    pub rate_limit: Limiter,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -40,3 +40,79 @@ pub struct PortalUser {
     pub role: String,
     pub permissions: Vec<String>,
 }
+
+/// Why a redirect sign-in (Google) came back to the login page, as `/login?error=<code>`. One list,
+/// so the server's codes and the page's messages cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProblem {
+    GoogleUnavailable,
+    GoogleCancelled,
+    GoogleExpired,
+    GoogleFailed,
+    EmailUnverified,
+    AccountDisabled,
+    PortalForbidden,
+}
+
+impl SignInProblem {
+    const ALL: [Self; 7] = [
+        Self::GoogleUnavailable,
+        Self::GoogleCancelled,
+        Self::GoogleExpired,
+        Self::GoogleFailed,
+        Self::EmailUnverified,
+        Self::AccountDisabled,
+        Self::PortalForbidden,
+    ];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::GoogleUnavailable => "google_unavailable",
+            Self::GoogleCancelled => "google_cancelled",
+            Self::GoogleExpired => "google_expired",
+            Self::GoogleFailed => "google_failed",
+            Self::EmailUnverified => "email_unverified",
+            Self::AccountDisabled => "account_disabled",
+            Self::PortalForbidden => "portal_forbidden",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::GoogleUnavailable => {
+                "Google sign-in is not available right now. Please use your email and password."
+            }
+            Self::GoogleCancelled => "Google sign-in was cancelled.",
+            Self::GoogleExpired => "The Google sign-in took too long or was already used. Please try again.",
+            Self::GoogleFailed => "Google sign-in failed. Please try again.",
+            Self::EmailUnverified => {
+                "Your Google email address is not verified. Verify it with Google, then try again."
+            }
+            Self::AccountDisabled => "This account has been deactivated.",
+            Self::PortalForbidden => "This account cannot use the admin portal. Please use the mobile app.",
+        }
+    }
+}
+
+/// What the sign-in page offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    pub google: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignInProblem;
+
+    #[test]
+    fn every_sign_in_problem_code_round_trips() {
+        for p in SignInProblem::ALL {
+            assert_eq!(SignInProblem::from_code(p.code()), Some(p));
+        }
+        assert_eq!(SignInProblem::from_code("<script>"), None);
+    }
+}

@@ -84,6 +84,10 @@ pub struct DefaultRole {
 
 pub const OWNER_ROLE: &str = "Owner";
 pub const GUEST_ROLE: &str = "Guest";
+/// Given on sign-up through the app's form.
+pub const USER_ROLE: &str = "User";
+/// Given to people who first sign in with Google (the old backend's rule; dashboards count them).
+pub const CUSTOMER_ROLE: &str = "Customer";
 
 use Permission::*;
 
@@ -111,12 +115,12 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
         grants: Permission::ALL,
     },
     DefaultRole {
-        name: "User",
+        name: USER_ROLE,
         is_system: true,
         grants: CUSTOMER_GRANTS,
     },
     DefaultRole {
-        name: "Customer",
+        name: CUSTOMER_ROLE,
         is_system: true,
         grants: CUSTOMER_GRANTS,
     },

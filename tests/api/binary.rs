@@ -103,3 +103,67 @@ fn production_logs_are_json_lines_carrying_the_request_id_and_sigterm_stops_clea
     );
     assert!(lines.iter().any(|l| l.to_string().contains("stopped cleanly")));
 }
+
+/// `pulse create-owner` without `PULSE_OWNER_PASSWORD` asks for the password on the terminal (no
+/// echo). Run under `script`, which gives it a real pseudo-terminal; the password is typed only
+/// once the prompt is shown, as a person would.
+#[test]
+fn create_owner_prompts_for_the_password_on_a_terminal() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("pulse.db").display());
+    let command = format!("{BIN} create-owner --email prompt@example.com --name 'Prompt Owner'");
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env("PULSE_ENV", "test")
+        .env("DATABASE_URL", &db)
+        .env_remove("PULSE_OWNER_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("Password for prompt@example.com") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"Prompt3dOwner!\n").unwrap();
+    stdin.flush().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("created Owner Prompt Owner <prompt@example.com>"),
+        "{rest}"
+    );
+    assert!(
+        !rest.contains("Prompt3dOwner!"),
+        "the password is not echoed: {rest}"
+    );
+
+    // The account signs in with the typed password.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let conn = sea_orm::Database::connect(&db).await.unwrap();
+        let user = pulse::server::entities::users::Entity::find()
+            .filter(pulse::server::entities::users::Column::Email.eq("prompt@example.com"))
+            .one(&conn)
+            .await
+            .unwrap()
+            .expect("owner created");
+        let hash = user.password_hash.unwrap();
+        assert!(
+            pulse::server::identity::password::verify_stored("Prompt3dOwner!", &hash)
+                .await
+                .unwrap()
+        );
+    });
+}

@@ -62,6 +62,18 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on an existing test database, which it does not remove (for a second
+    /// instance of the server on the same data).
+    pub fn borrowed(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            postgres_name: None,
+            _dir: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = self.postgres_name.take() {
@@ -135,6 +147,8 @@ pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
         ("DATABASE_URL".into(), database_url.to_owned()),
         ("DATABASE_MAX_CONNECTIONS".into(), "5".into()),
+        // Tests share one address (and, with Redis, one counter store); `rate_limit.rs` turns it on.
+        ("RATE_LIMIT_MAX_REQUESTS".into(), "0".into()),
     ]);
     if opts.redis {
         vars.insert("REDIS_URL".into(), redis_url());
@@ -143,6 +157,12 @@ pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
         vars.insert((*k).into(), v.clone());
     }
     Config::from_sources(None, &vars).expect("test config")
+}
+
+/// A second instance of the server on `app`'s database, as behind a load balancer.
+pub async fn spawn_peer(app: &TestApp, opts: Spawn) -> TestApp {
+    let url = app._db.url.clone();
+    spawn_with_config(TestDb::borrowed(&url), test_config(&url, &opts)).await
 }
 
 pub async fn spawn_with_config(db: TestDb, config: Config) -> TestApp {
@@ -225,7 +245,7 @@ impl Drop for TestApp {
 /// `both_backends!(async fn name(backend: Backend) { ... })` gives `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[doc = $doc:literal])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+    ($(#[doc = $doc:literal])* async fn $name:ident($backend:ident: Backend $(,)?) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::server_fns::SignIn;
+use crate::app::server_fns::{sign_in_methods, SignIn};
+use crate::shared::auth::SignInProblem;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -13,6 +14,16 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = move || action.value().get().and_then(Result::err);
+    // Set when a Google sign-in came back without success (`/login?error=<code>`); a new attempt
+    // with the form replaces it.
+    let redirect_problem = move || {
+        query
+            .read()
+            .get("error")
+            .and_then(|code| SignInProblem::from_code(&code))
+            .filter(|_| action.value().get().is_none())
+    };
+    let options = Resource::new(|| (), |_| sign_in_methods());
     let field_error = move |name: &'static str| {
         move || {
             error().and_then(|e| e.field(name).map(str::to_owned)).map(|m| {
@@ -48,6 +59,32 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <Suspense>
+                {move || options.get().and_then(Result::ok).filter(|o| o.google).map(|_| view! {
+                    <div class="mt-6 flex items-center gap-3 text-xs text-slate-500">
+                        <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700"></span>
+                        "or"
+                        <span class="h-px flex-1 bg-slate-200 dark:bg-slate-700"></span>
+                    </div>
+                    // A plain GET form: the browser encodes `next` and it works without JavaScript.
+                    <form method="get" action="/auth/google" class="mt-4">
+                        <input type="hidden" name="next" prop:value=next/>
+                        <button
+                            type="submit"
+                            class="flex w-full items-center justify-center gap-2 rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700"
+                            data-testid="login-google"
+                        >
+                            <span aria-hidden="true" class="font-bold text-indigo-600">"G"</span>
+                            "Sign in with Google"
+                        </button>
+                    </form>
+                })}
+            </Suspense>
+            {move || redirect_problem().map(|p| view! {
+                <p role="alert" class="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" data-testid="login-error">
+                    {p.message()}
+                </p>
+            })}
             {move || error().filter(|e| e.errors.is_empty()).map(|e| view! {
                 <p role="alert" class="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-700 dark:bg-red-950 dark:text-red-300" data-testid="login-error">
                     {e.message}

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::server::{
     error::AppError,
-    identity::{accounts, invitations, login, profile, recovery, registration, tokens},
+    identity::{accounts, google, invitations, login, profile, recovery, registration, tokens},
     state::AppState,
 };
 use crate::shared::{auth::AuthSession, errors::FieldError};
@@ -30,6 +30,22 @@ pub async fn login(
     Json(body): Json<LoginBody>,
 ) -> ApiResult<AuthSession> {
     let session = login::login(&state, &body.email, &body.password, &client).await?;
+    Ok(ApiOk::new(session).message("Login successful"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GoogleBody {
+    id_token: String,
+}
+
+/// `POST /auth/google {idToken}`: the mobile app's Google sign-in; answers like `/auth/login`.
+pub async fn google(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Json(body): Json<GoogleBody>,
+) -> ApiResult<AuthSession> {
+    let session = google::mobile_sign_in(&state, &body.id_token, &client).await?;
     Ok(ApiOk::new(session).message("Login successful"))
 }
 

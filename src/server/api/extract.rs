@@ -1,9 +1,7 @@
 //! Request extractors shared by the `/api/v1` handlers: who is calling, and from where.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::{header, request::Parts},
 };
 
@@ -17,6 +15,10 @@ use crate::server::{
     state::AppState,
 };
 use crate::shared::permissions::Permission;
+
+/// A token from before the account's last password change or deactivation.
+const SIGNED_OUT_BY_CHANGE: &str =
+    "Your session has ended because the account's password was changed. Please log in again.";
 
 /// The caller of a bearer-authenticated request, loaded fresh from the database.
 pub struct CurrentUser(pub Principal);
@@ -58,7 +60,7 @@ impl FromRequestParts<AppState> for Caller {
         if claims.guest {
             return Ok(Self::Guest(claims.sub));
         }
-        let principal = accounts::load_principal(&state.db, claims.sub)
+        let mut principal = accounts::load_principal(&state.db, &state.permissions, claims.sub)
             .await?
             // Deleted since the token was issued.
             .ok_or_else(|| AppError::Unauthorized("Invalid authentication token.".into()))?;
@@ -69,6 +71,10 @@ impl FromRequestParts<AppState> for Caller {
             }
             .into());
         }
+        if accounts::signed_in_before_change(&principal.user, claims.iat, Some(claims.jti)) {
+            return Err(AppError::Unauthorized(SIGNED_OUT_BY_CHANGE.into()).into());
+        }
+        principal.token_id = Some(claims.jti);
         Ok(Self::User(Box::new(principal)))
     }
 }
@@ -92,19 +98,13 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// The caller's address and user agent, for audit entries and token rows.
 pub struct Client(pub ClientInfo);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(Self(ClientInfo { ip, user_agent }))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(crate::server::client_addr::client_info(
+            parts,
+            state.config.trust_proxy_hops,
+        )))
     }
 }

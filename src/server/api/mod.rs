@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/assign-role", post(auth::assign_role))
         .route("/users/assign-role-multiple", post(auth::assign_role_multiple))
         .route("/auth/login", post(auth::login))
+        .route("/auth/google", post(auth::google))
         .route("/auth/guest", post(auth::guest))
         .route("/auth/refresh-token", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))

@@ -1,5 +1,6 @@
 //! SeaORM entities: the database's shape, used only by the service layer.
 
+pub mod accounts;
 pub mod audit_log;
 pub mod one_time_codes;
 pub mod outbox;

@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub description: Option<String>,
     pub is_system: bool,
+    /// Bumped with every change of the role's grants; keys the in-process permission cache.
+    pub permissions_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -24,6 +24,10 @@ pub struct Model {
     pub fcm_token: Option<String>,
     /// Set for accounts whose password was generated (development first run); sign-in asks for a new one.
     pub must_change_password: bool,
+    /// Access tokens issued and portal sessions started before this are no longer accepted.
+    pub credentials_changed_at: Option<DateTimeUtc>,
+    /// The access token (`jti`) that made that change, which stays valid.
+    pub credentials_changed_by_token: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

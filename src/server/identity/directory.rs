@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, Func},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
 };
@@ -12,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     accounts::{self, Principal},
-    invitations, tokens,
+    invitations,
 };
 use crate::server::{
     audit,
@@ -62,16 +61,6 @@ pub struct UserFilter {
     pub exclude_role: Option<String>,
 }
 
-/// `%` and `_` in a search are literal, not wildcards.
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 pub async fn list(
     state: &AppState,
     filter: UserFilter,
@@ -79,17 +68,17 @@ pub async fn list(
 ) -> AppResult<(Vec<UserRow>, Pagination)> {
     let mut q = users::Entity::find().find_also_related(roles::Entity);
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = like_pattern(search);
-        let lower = |c: users::Column| Expr::expr(Func::lower(Expr::col((users::Entity, c))));
+        let pattern = crate::server::search::pattern(search);
         q = q.filter(
             Condition::any()
-                .add(
-                    lower(users::Column::Name)
-                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    lower(users::Column::Email).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
-                ),
+                .add(crate::server::search::contains(
+                    (users::Entity, users::Column::Name),
+                    &pattern,
+                ))
+                .add(crate::server::search::contains(
+                    (users::Entity, users::Column::Email),
+                    &pattern,
+                )),
         );
     }
     if let Some(role) = filter.role.as_deref().filter(|r| !r.is_empty()) {
@@ -171,7 +160,7 @@ pub async fn update(
                     )
                     .await?;
                 }
-                tokens::revoke_all_for_user(&txn, id).await?;
+                accounts::end_all_sign_ins(&txn, id, None).await?;
             }
             let mut active: users::ActiveModel = user.into();
             active.is_active = Set(active_flag);

@@ -37,7 +37,7 @@ pub async fn login(
 /// (still existing, still active) account.
 pub async fn refresh(state: &AppState, token: &str, client: &tokens::ClientInfo) -> AppResult<AuthSession> {
     let (user_id, refresh_token) = tokens::rotate(&state.db, token, client).await?;
-    let principal = accounts::load_principal(&state.db, user_id)
+    let principal = accounts::load_principal(&state.db, &state.permissions, user_id)
         .await?
         .filter(|p| p.user.is_active)
         .ok_or_else(|| AppError::Unauthorized("Invalid refresh token.".into()))?;
@@ -187,7 +187,7 @@ pub async fn authenticate(
     )
     .await?;
 
-    accounts::load_principal(db, user.id)
+    accounts::load_principal(db, &state.permissions, user.id)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished during sign-in")))
 }

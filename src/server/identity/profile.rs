@@ -160,7 +160,8 @@ async fn set_password(
     if let Some(id) = code_id {
         codes::mark_used(&txn, id).await?;
     }
-    accounts::store_new_password(&txn, who.user.clone(), hash, false, action).await?;
+    // The token that asked keeps working; every other sign-in ends.
+    accounts::store_new_password(&txn, who.user.clone(), hash, false, action, who.token_id).await?;
     txn.commit().await?;
     Ok(())
 }

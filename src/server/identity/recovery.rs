@@ -72,7 +72,7 @@ pub async fn reset_password_otp(
     let hash = password::hash(&password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset").await?;
+    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset", None).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -141,7 +141,7 @@ pub async fn redeem_password_link(
     let hash = password::hash(password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, verify_email, action).await?;
+    accounts::store_new_password(&txn, user, hash, verify_email, action, None).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::shared::{
 };
 
 /// The role new sign-ups get.
-pub const SIGN_UP_ROLE: &str = "User";
+pub const SIGN_UP_ROLE: &str = crate::shared::permissions::USER_ROLE;
 
 /// The sign-up form as sent; `register` parses it and reports every bad field at once.
 #[derive(Debug, Default)]

@@ -60,6 +60,7 @@ pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
             name: Set(default.name.to_owned()),
             description: Set(None),
             is_system: Set(default.is_system),
+            permissions_version: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         })
@@ -88,12 +89,25 @@ pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.commit().await
 }
 
-/// Adds grants, ignoring those the role already has.
+/// Adds grants, ignoring those the role already has. Every change of a role's grants passes here,
+/// and bumps the role's `permissions_version` so cached permission sets are dropped everywhere.
 pub async fn grant<C: ConnectionTrait>(
     db: &C,
     role_id: Uuid,
     permission_ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<(), DbErr> {
+    roles::Entity::update_many()
+        .col_expr(
+            roles::Column::PermissionsVersion,
+            // Called by path: importing ExprTrait would shadow `min`/`max`.
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(roles::Column::PermissionsVersion),
+                1,
+            ),
+        )
+        .filter(roles::Column::Id.eq(role_id))
+        .exec(db)
+        .await?;
     let rows: Vec<role_permissions::ActiveModel> = permission_ids
         .into_iter()
         .map(|permission_id| role_permissions::ActiveModel {

@@ -196,6 +196,7 @@ pub async fn create(
         name: Set(name.clone()),
         description: Set(description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty())),
         is_system: Set(false),
+        permissions_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -1,0 +1,210 @@
+//! The global per-IP request limit on `/api/v1` and the Google sign-in redirects (contract §5): at most `RATE_LIMIT_MAX_REQUESTS`
+//! per `RATE_LIMIT_WINDOW` minutes, default 100 per 15 minutes, answered with 429 and the
+//! contract's `{success:false, message:"Too many requests."}`.
+//!
+//! - In process (no `REDIS_URL`): governor's keyed GCRA limiter. A client may burst up to the
+//!   maximum, which then refills evenly over the window.
+//! - With Redis: a fixed-window counter per IP shared by every instance, so the limit holds for the
+//!   service, not per instance. A Redis outage lets requests through (logged): losing the limiter
+//!   for a while beats refusing every customer.
+//!
+//! (tower_governor wraps the same governor limiter but keeps state only in process, which a
+//! scaled-out deployment cannot share; so this is one small middleware with both stores.)
+
+use std::{
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{
+    clock::{Clock, DefaultClock},
+    middleware::StateInformationMiddleware,
+    state::keyed::DefaultKeyedStateStore,
+    Quota, RateLimiter,
+};
+use tower_sessions_redis_store::fred::{prelude::*, types::ExpireOptions};
+
+use super::{client_addr, config::Config, redis::RedisPool, state::AppState};
+
+type LocalLimiter =
+    RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
+
+#[derive(Clone)]
+pub enum Limiter {
+    Off,
+    Local {
+        limiter: Arc<LocalLimiter>,
+        max: u32,
+    },
+    Shared {
+        pool: RedisPool,
+        max: u32,
+        window_secs: u64,
+    },
+}
+
+/// The outcome for one request.
+struct Verdict {
+    allowed: bool,
+    max: u32,
+    remaining: u32,
+    /// Seconds until the client may send again (when refused) or the window resets; unknown for an
+    /// allowed request in process (GCRA has no window).
+    reset_secs: Option<u64>,
+}
+
+impl Limiter {
+    pub fn from_config(config: &Config, redis: Option<&RedisPool>) -> Self {
+        let Some(max) = NonZeroU32::new(config.rate_limit_max_requests) else {
+            return Self::Off;
+        };
+        let window_secs = config.rate_limit_window_secs.max(1);
+        match redis {
+            Some(pool) => Self::Shared {
+                pool: pool.clone(),
+                max: max.get(),
+                window_secs,
+            },
+            None => {
+                let period = Duration::from_secs(window_secs) / max.get();
+                let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
+                    .unwrap_or_else(|| Quota::per_second(max))
+                    .allow_burst(max);
+                let limiter =
+                    Arc::new(RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>());
+                // Forget clients whose allowance is full again, so the map does not grow forever.
+                let weak = Arc::downgrade(&limiter);
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs(60));
+                    loop {
+                        tick.tick().await;
+                        let Some(limiter) = weak.upgrade() else { break };
+                        limiter.retain_recent();
+                        limiter.shrink_to_fit();
+                    }
+                });
+                Self::Local {
+                    limiter,
+                    max: max.get(),
+                }
+            }
+        }
+    }
+
+    async fn check(&self, ip: IpAddr) -> Option<Verdict> {
+        match self {
+            Self::Off => None,
+            Self::Local { limiter, max } => Some(match limiter.check_key(&ip) {
+                Ok(snapshot) => Verdict {
+                    allowed: true,
+                    max: *max,
+                    remaining: snapshot.remaining_burst_capacity(),
+                    reset_secs: None,
+                },
+                Err(not_until) => Verdict {
+                    allowed: false,
+                    max: *max,
+                    remaining: 0,
+                    reset_secs: Some(not_until.wait_time_from(limiter.clock().now()).as_secs().max(1)),
+                },
+            }),
+            Self::Shared {
+                pool,
+                max,
+                window_secs,
+            } => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs();
+                let window = now / window_secs;
+                let key = format!("pulse:ratelimit:{ip}:{window}");
+                match count(pool, &key, *window_secs).await {
+                    Ok(n) => Some(Verdict {
+                        allowed: n <= u64::from(*max),
+                        max: *max,
+                        remaining: u64::from(*max).saturating_sub(n) as u32,
+                        reset_secs: Some((window + 1) * window_secs - now),
+                    }),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "rate limiter unavailable; letting the request through");
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Counts a request in the window's key, which expires with the window.
+async fn count(
+    pool: &RedisPool,
+    key: &str,
+    window_secs: u64,
+) -> Result<u64, tower_sessions_redis_store::fred::error::Error> {
+    let pipeline = pool.next().pipeline();
+    let _: () = pipeline.incr(key).await?;
+    // NX: the first request of the window sets the expiry; later ones leave it.
+    let _: () = pipeline
+        .expire(key, window_secs as i64, Some(ExpireOptions::NX))
+        .await?;
+    let (n, _): (u64, i64) = pipeline.all().await?;
+    Ok(n)
+}
+
+/// The middleware, for `/api/v1`.
+pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let ip = client_addr::client_ip(&parts, state.config.trust_proxy_hops);
+    let req = Request::from_parts(parts, body);
+    let Some(ip) = ip.map(limit_key) else {
+        return next.run(req).await;
+    };
+    let Some(verdict) = state.rate_limit.check(ip).await else {
+        return next.run(req).await;
+    };
+    let mut response = if verdict.allowed {
+        next.run(req).await
+    } else {
+        tracing::info!(%ip, "rate limited");
+        let mut r = (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(serde_json::json!({ "success": false, "message": "Too many requests." })),
+        )
+            .into_response();
+        insert(r.headers_mut(), "retry-after", verdict.reset_secs.unwrap_or(1));
+        r
+    };
+    // The IETF draft's headers, as express-rate-limit sent them.
+    let headers = response.headers_mut();
+    insert(headers, "ratelimit-limit", u64::from(verdict.max));
+    insert(headers, "ratelimit-remaining", u64::from(verdict.remaining));
+    if let Some(reset) = verdict.reset_secs {
+        insert(headers, "ratelimit-reset", reset);
+    }
+    response
+}
+
+/// The address a limit is counted for. An IPv6 client usually holds a whole /64, so each of its
+/// addresses would otherwise get a limit of its own.
+fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
+fn insert(headers: &mut HeaderMap, name: &'static str, value: u64) {
+    headers.insert(name, HeaderValue::from(value));
+}
