@@ -11,6 +11,10 @@ mod m20261121_000002_refresh_tokens;
 mod m20261121_000003_codes_and_outbox;
 mod m20261121_000004_oauth_accounts;
 mod m20261121_000005_credential_epochs;
+mod m20261121_000006_booking;
+
+/// The name of the database rule that keeps one expert's appointments from overlapping.
+pub use m20261121_000006_booking::OVERLAP;
 
 pub struct Migrator;
 
@@ -23,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_codes_and_outbox::Migration),
             Box::new(m20261121_000004_oauth_accounts::Migration),
             Box::new(m20261121_000005_credential_epochs::Migration),
+            Box::new(m20261121_000006_booking::Migration),
         ]
     }
 }

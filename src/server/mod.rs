@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod booking;
 pub mod catalog;
 pub mod cli;
 pub mod client_addr;

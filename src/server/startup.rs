@@ -67,6 +67,8 @@ impl Application {
         let mailer = notify::email::Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
         let outbox_kick = notify::outbox::Kick::default();
         // Development and test log message bodies (codes included) when there is no SMTP server.
+        // Unpaid reservations give their slot back when their hold ends.
+        tokio::spawn(super::booking::sweep::run(db.clone()));
         tokio::spawn(notify::outbox::run(
             db.clone(),
             mailer,

@@ -100,6 +100,197 @@ impl NewCategory {
     }
 }
 
+/// A service as the app and the portal read it (contract §2.3): `price` is a decimal string with two
+/// places, as the old backend's `DECIMAL(10,2)` arrived; `duration` is whole minutes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub price: String,
+    pub price_minor: i64,
+    pub duration: i32,
+    pub image_url: Option<String>,
+    pub category_id: Uuid,
+    pub category_name: Option<String>,
+    pub tags: Vec<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Only in `GET /services/:id`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub experts: Option<Vec<ExpertBrief>>,
+}
+
+/// An expert as a service's detail lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpertBrief {
+    pub id: Uuid,
+    pub name: String,
+    pub specialty: Option<String>,
+    pub rating: String,
+    pub image_url: Option<String>,
+}
+
+/// An expert (staff member who performs services), contract §2.3 keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expert {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub specialty: Option<String>,
+    pub bio: Option<String>,
+    pub image_url: Option<String>,
+    /// Also as `profile_image_url`, which the app's preload reads.
+    pub profile_image_url: Option<String>,
+    /// 0.00 to 5.00, a string as the old `DECIMAL(3,2)` arrived.
+    pub rating: String,
+    pub total_reviews: i32,
+    pub is_active: bool,
+    pub service_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A service as a form or a JSON body sends it: any field may be missing (an update), keys in
+/// camelCase or snake_case, `price` a number or a decimal string, `tags` a list or "a, b".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ServiceForm {
+    #[serde(alias = "category_id")]
+    pub category_id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<serde_json::Value>,
+    pub duration: Option<serde_json::Value>,
+    #[serde(alias = "image_url")]
+    pub image_url: Option<String>,
+    pub tags: Option<serde_json::Value>,
+    #[serde(alias = "is_active")]
+    pub is_active: Option<bool>,
+}
+
+/// A parsed `ServiceForm`: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceChanges {
+    pub category_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub price: Option<super::booking::Money>,
+    pub duration: Option<super::booking::DurationMinutes>,
+    pub image_url: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub is_active: Option<bool>,
+}
+
+impl ServiceForm {
+    /// Checks every field; a new service must name its category, name, price and duration.
+    pub fn parse(&self, creating: bool) -> Result<ServiceChanges, Vec<FieldError>> {
+        use super::booking::{DurationMinutes, Money};
+        let mut errors = Vec::new();
+        let mut out = ServiceChanges::default();
+        let required = |errors: &mut Vec<FieldError>, field: &str, what: &str| {
+            if creating {
+                errors.push(FieldError::new(field, format!("{what} is required")));
+            }
+        };
+        match self.category_id.as_deref().map(str::trim) {
+            Some(raw) => match Uuid::parse_str(raw) {
+                Ok(id) => out.category_id = Some(id),
+                Err(_) => errors.push(FieldError::new("categoryId", "Must be a category id")),
+            },
+            None => required(&mut errors, "categoryId", "Category"),
+        }
+        match self.name.as_deref() {
+            Some(raw) => match CategoryName::parse(raw) {
+                Ok(name) => out.name = Some(name.as_str().to_owned()),
+                Err(e) => errors.push(e),
+            },
+            None => required(&mut errors, "name", "Name"),
+        }
+        if let Some(d) = &self.description {
+            out.description = Some(Some(d.trim().to_owned()).filter(|d| !d.is_empty()));
+        }
+        match &self.price {
+            Some(raw) => match Money::parse_field("price", raw) {
+                Ok(m) => out.price = Some(m),
+                Err(e) => errors.push(e),
+            },
+            None => required(&mut errors, "price", "Price"),
+        }
+        match &self.duration {
+            Some(raw) => {
+                let minutes = match raw {
+                    serde_json::Value::Number(n) => n.as_i64(),
+                    serde_json::Value::String(s) => s.trim().parse().ok(),
+                    _ => None,
+                };
+                match minutes.map(|m| DurationMinutes::parse_field("duration", m)) {
+                    Some(Ok(d)) => out.duration = Some(d),
+                    Some(Err(e)) => errors.push(e),
+                    None => errors.push(FieldError::new("duration", "Duration must be whole minutes")),
+                }
+            }
+            None => required(&mut errors, "duration", "Duration"),
+        }
+        if let Some(url) = &self.image_url {
+            match parse_image_url(url) {
+                Ok(u) => out.image_url = Some(u),
+                Err(e) => errors.push(FieldError::new("imageUrl", e)),
+            }
+        }
+        if let Some(tags) = &self.tags {
+            let list: Option<Vec<String>> = match tags {
+                serde_json::Value::Array(items) => {
+                    items.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+                }
+                serde_json::Value::String(s) => Some(s.split(',').map(str::to_owned).collect()),
+                serde_json::Value::Null => Some(Vec::new()),
+                _ => None,
+            };
+            match list {
+                Some(list) => {
+                    let mut clean: Vec<String> = Vec::new();
+                    for tag in list.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+                        if !clean.iter().any(|c| c.eq_ignore_ascii_case(tag)) {
+                            clean.push(tag.chars().take(50).collect());
+                        }
+                    }
+                    if clean.len() > 20 {
+                        errors.push(FieldError::new("tags", "At most 20 tags"));
+                    } else {
+                        out.tags = Some(clean);
+                    }
+                }
+                None => errors.push(FieldError::new("tags", "Tags must be a list of words")),
+            }
+        }
+        out.is_active = self.is_active;
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// An image address: empty clears it; otherwise an http(s) URL of reasonable length.
+pub fn parse_image_url(raw: &str) -> Result<Option<String>, &'static str> {
+    let url = raw.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if url.len() > 2048
+        || !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err("Must be an http(s) URL");
+    }
+    Ok(Some(url.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! functions and the JSON API agree by construction.
 
 pub mod auth;
+pub mod booking;
 pub mod catalog;
 pub mod errors;
 pub mod identity;

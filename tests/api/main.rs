@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod auth;
 mod binary;
+mod booking;
 mod categories;
 mod google;
 mod guest;

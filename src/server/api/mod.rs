@@ -3,6 +3,8 @@
 
 mod admin;
 mod auth;
+mod booking;
+mod catalog;
 mod categories;
 pub mod extract;
 mod permissions;
@@ -12,7 +14,7 @@ use axum::{
     extract::OriginalUri,
     http::{header, HeaderValue},
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post, put},
     Router,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -67,6 +69,30 @@ pub fn router() -> Router<AppState> {
                 .delete(admin::delete_user),
         )
         .route("/audit-log", get(admin::audit_log))
+        .route(
+            "/settings",
+            get(booking::get_settings).put(booking::update_settings),
+        )
+        .route("/appointments", get(booking::list_all).post(booking::book))
+        .route("/appointments/my", get(booking::mine))
+        .route("/appointments/recent", get(booking::recent))
+        .route("/appointments/admin", post(booking::book_for))
+        .route(
+            "/appointments/{id}",
+            get(booking::get_one).delete(booking::delete),
+        )
+        .route("/appointments/{id}/status", put(booking::set_status))
+        .route("/appointments/{id}/pay", put(booking::pay))
+        .route("/appointments/{id}/reschedule", put(booking::reschedule))
+        .route("/appointments/{id}/cancel", delete(booking::cancel))
+        .route(
+            "/experts/{id}/time-off",
+            get(booking::list_time_off).post(booking::add_time_off),
+        )
+        .route(
+            "/experts/{id}/time-off/{off_id}",
+            delete(booking::delete_time_off),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -74,7 +100,46 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(private)
         .route("/health", get(health))
-        .route("/categories", get(categories::list))
+        .route(
+            "/categories",
+            get(categories::list).post(catalog::create_category),
+        )
+        .route(
+            "/categories/{id}",
+            get(catalog::get_category)
+                .put(catalog::update_category)
+                .delete(catalog::delete_category),
+        )
+        .route(
+            "/services",
+            get(catalog::list_services).post(catalog::create_service),
+        )
+        .route(
+            "/services/{id}",
+            get(catalog::get_service)
+                .put(catalog::update_service)
+                .delete(catalog::delete_service),
+        )
+        .route(
+            "/experts",
+            get(catalog::list_experts).post(catalog::create_expert),
+        )
+        .route(
+            "/experts/{id}",
+            get(catalog::get_expert)
+                .put(catalog::update_expert)
+                .delete(catalog::delete_expert),
+        )
+        .route(
+            "/experts/{id}/working-hours",
+            get(booking::get_hours).put(booking::put_hours),
+        )
+        .route(
+            "/closures",
+            get(booking::list_closures).post(booking::add_closure),
+        )
+        .route("/closures/{id}", delete(booking::delete_closure))
+        .route("/availability", get(booking::get_availability))
         // The contract's 404 is JSON, never the portal's HTML page.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

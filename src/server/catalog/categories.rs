@@ -63,3 +63,151 @@ impl From<entity::Model> for Category {
         }
     }
 }
+
+/// A category as a form or JSON body sends it; absent fields stay.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CategoryForm {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(alias = "image_url")]
+    pub image_url: Option<String>,
+    pub icon: Option<String>,
+    #[serde(alias = "display_order")]
+    pub display_order: Option<i32>,
+    #[serde(alias = "is_active")]
+    pub is_active: Option<bool>,
+}
+
+impl CategoryForm {
+    /// The parsed form for a new category (a name is required).
+    pub fn parse_new(&self) -> Result<NewCategory, Vec<crate::shared::errors::FieldError>> {
+        use crate::shared::{catalog::CategoryName, errors::FieldError};
+        let mut errors = Vec::new();
+        let name = match self.name.as_deref() {
+            Some(n) => CategoryName::parse(n).map_err(|e| errors.push(e)).ok(),
+            None => {
+                errors.push(FieldError::new("name", "Name is required"));
+                None
+            }
+        };
+        let image_url = match self
+            .image_url
+            .as_deref()
+            .map(crate::shared::catalog::parse_image_url)
+        {
+            Some(Ok(u)) => u,
+            Some(Err(e)) => {
+                errors.push(FieldError::new("imageUrl", e));
+                None
+            }
+            None => None,
+        };
+        match name {
+            Some(name) if errors.is_empty() => Ok(NewCategory {
+                name,
+                description: self
+                    .description
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+                image_url,
+                icon: self
+                    .icon
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+                display_order: self.display_order.unwrap_or(0),
+                is_active: self.is_active.unwrap_or(true),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Category> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Category::from)
+        .ok_or_else(|| crate::server::error::AppError::not_found("Category"))
+}
+
+/// Applies the fields present in `form`, each checked first; nothing is written when any is bad.
+pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, form: &CategoryForm) -> AppResult<Category> {
+    use crate::server::error::AppError;
+    use crate::shared::{catalog::CategoryName, errors::FieldError};
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Category"))?;
+    let mut errors = Vec::new();
+    let mut active: entity::ActiveModel = row.into();
+    if let Some(n) = form.name.as_deref() {
+        match CategoryName::parse(n) {
+            Ok(n) => active.name = Set(n.as_str().to_owned()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(d) = form.description.as_deref() {
+        active.description = Set(Some(d.trim().to_owned()).filter(|d| !d.is_empty()));
+    }
+    if let Some(u) = form.image_url.as_deref() {
+        match crate::shared::catalog::parse_image_url(u) {
+            Ok(u) => active.image_url = Set(u),
+            Err(e) => errors.push(FieldError::new("imageUrl", e)),
+        }
+    }
+    if let Some(i) = form.icon.as_deref() {
+        active.icon = Set(Some(i.trim().to_owned()).filter(|i| !i.is_empty()));
+    }
+    if let Some(o) = form.display_order {
+        active.display_order = Set(o);
+    }
+    if let Some(a) = form.is_active {
+        active.is_active = Set(a);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?.into())
+}
+
+/// What `delete` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Deleted,
+    /// Services still use it; with `force` it was deactivated instead.
+    Deactivated,
+}
+
+/// Deletes a category no service uses. One in use is refused (409), or with `force` deactivated.
+pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid, force: bool) -> AppResult<Removal> {
+    use crate::server::{entities::services, error::AppError};
+    use sea_orm::PaginatorTrait;
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Category"))?;
+    let used = services::Entity::find()
+        .filter(services::Column::CategoryId.eq(id))
+        .count(db)
+        .await?;
+    if used == 0 {
+        entity::Entity::delete_by_id(id).exec(db).await?;
+        return Ok(Removal::Deleted);
+    }
+    if !force {
+        return Err(AppError::Conflict(format!(
+            "{used} service(s) use this category. Move them first, or pass ?force=true to deactivate it instead."
+        )));
+    }
+    let mut active: entity::ActiveModel = row.into();
+    active.is_active = Set(false);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(Removal::Deactivated)
+}

@@ -1,4 +1,6 @@
-//! Service categories (and, later, services).
+//! The catalog: service categories, services and the experts who perform them.
 
 pub mod categories;
 pub mod demo;
+pub mod experts;
+pub mod services;

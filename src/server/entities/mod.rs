@@ -1,7 +1,11 @@
 //! SeaORM entities: the database's shape, used only by the service layer.
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit_log;
+pub mod business_settings;
+pub mod expert_services;
+pub mod experts;
 pub mod one_time_codes;
 pub mod outbox;
 pub mod pending_registrations;
@@ -10,4 +14,7 @@ pub mod refresh_tokens;
 pub mod role_permissions;
 pub mod roles;
 pub mod service_categories;
+pub mod services;
+pub mod time_off;
 pub mod users;
+pub mod working_hours;

@@ -1,0 +1,534 @@
+//! Schedules, availability and appointments. Each handler authorises, then calls `booking::*`.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, State},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    catalog::path_id,
+    extract::{Caller, CurrentUser},
+    response::{ApiOk, ApiResult},
+};
+use crate::server::{
+    booking::{
+        self,
+        appointments::{self as appts, Actor, BookingForm},
+        availability,
+        schedule::{self, AbsenceForm, HoursRange},
+        settings::{self, SettingsChange},
+    },
+    error::AppError,
+    identity::accounts::Principal,
+    state::AppState,
+};
+use crate::shared::{
+    booking::{AppointmentStatus, PaymentMethod, PaymentStatus},
+    errors::FieldError,
+    paging::PageRequest,
+    permissions::Permission,
+};
+
+type Params = Query<HashMap<String, String>>;
+
+fn param<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn actor(p: &Principal) -> Actor {
+    Actor {
+        user_id: Some(p.user.id),
+        manages_all: p.can(Permission::AppointmentsManageAll),
+        views_all: p.can(Permission::AppointmentsView),
+    }
+}
+
+fn require_any(user: &CurrentUser, permissions: &[Permission]) -> Result<(), AppError> {
+    if permissions.iter().any(|p| user.0.can(*p)) {
+        Ok(())
+    } else {
+        user.require(permissions[0])
+    }
+}
+
+// ---- settings ----
+
+pub async fn get_settings(State(state): State<AppState>) -> ApiResult<Value> {
+    let s = settings::get(&state.db, state.config.business_timezone).await?;
+    Ok(ApiOk::new(json!({ "settings": s })))
+}
+
+pub async fn update_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(change): Json<SettingsChange>,
+) -> ApiResult<Value> {
+    user.require(Permission::SettingsManage)?;
+    let s = settings::update(&state.db, state.config.business_timezone, change).await?;
+    Ok(ApiOk::new(json!({ "settings": s })).message("Settings saved"))
+}
+
+// ---- working hours, time off, closures ----
+
+pub async fn get_hours(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Value> {
+    let hours = schedule::week(&state.db, path_id(&id, "Expert")?).await?;
+    Ok(ApiOk::new(json!({ "hours": hours })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HoursBody {
+    hours: Vec<HoursRange>,
+}
+
+pub async fn put_hours(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<HoursBody>,
+) -> ApiResult<Value> {
+    user.require(Permission::ExpertsManage)?;
+    let hours = schedule::replace_week(&state.db, path_id(&id, "Expert")?, &body.hours).await?;
+    Ok(ApiOk::new(json!({ "hours": hours })).message("Working hours saved"))
+}
+
+async fn tz(state: &AppState) -> Result<chrono_tz::Tz, AppError> {
+    Ok(settings::get(&state.db, state.config.business_timezone)
+        .await?
+        .tz())
+}
+
+pub async fn list_time_off(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    user.require(Permission::ExpertsManage)?;
+    let list = schedule::list_absences(&state.db, Some(path_id(&id, "Expert")?)).await?;
+    Ok(ApiOk::new(json!({ "timeOff": list })))
+}
+
+pub async fn add_time_off(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(form): Json<AbsenceForm>,
+) -> ApiResult<Value> {
+    user.require(Permission::ExpertsManage)?;
+    let tz = tz(&state).await?;
+    let added = schedule::add_absence(&state.db, Some(path_id(&id, "Expert")?), tz, &form).await?;
+    Ok(ApiOk::created(json!({ "timeOff": added })).message("Time off added"))
+}
+
+pub async fn delete_time_off(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, off_id)): Path<(String, String)>,
+) -> ApiResult<Value> {
+    user.require(Permission::ExpertsManage)?;
+    schedule::delete_absence(
+        &state.db,
+        Some(path_id(&id, "Expert")?),
+        path_id(&off_id, "Time off")?,
+    )
+    .await?;
+    Ok(ApiOk::new(json!({})).message("Time off removed"))
+}
+
+pub async fn list_closures(State(state): State<AppState>) -> ApiResult<Value> {
+    let list = schedule::list_absences(&state.db, None).await?;
+    Ok(ApiOk::new(json!({ "closures": list })))
+}
+
+pub async fn add_closure(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(form): Json<AbsenceForm>,
+) -> ApiResult<Value> {
+    user.require(Permission::SettingsManage)?;
+    let tz = tz(&state).await?;
+    let added = schedule::add_absence(&state.db, None, tz, &form).await?;
+    Ok(ApiOk::created(json!({ "closure": added })).message("Closure added"))
+}
+
+pub async fn delete_closure(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    user.require(Permission::SettingsManage)?;
+    schedule::delete_absence(&state.db, None, path_id(&id, "Closure")?).await?;
+    Ok(ApiOk::new(json!({})).message("Closure removed"))
+}
+
+// ---- availability ----
+
+/// `GET /availability?serviceId&date[&expertId]` (public).
+pub async fn get_availability(
+    State(state): State<AppState>,
+    Query(q): Params,
+) -> ApiResult<availability::Availability> {
+    let mut errors = Vec::new();
+    let service_id = match param(&q, "serviceId").map(uuid::Uuid::parse_str) {
+        Some(Ok(id)) => Some(id),
+        _ => {
+            errors.push(FieldError::new(
+                "serviceId",
+                "serviceId is required and must be an id",
+            ));
+            None
+        }
+    };
+    let date = match param(&q, "date") {
+        Some(raw) => appts::parse_date("date", raw).map_err(|e| errors.push(e)).ok(),
+        None => {
+            errors.push(FieldError::new("date", "date is required (YYYY-MM-DD)"));
+            None
+        }
+    };
+    let expert_id = match param(&q, "expertId").map(uuid::Uuid::parse_str) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            errors.push(FieldError::new("expertId", "expertId must be an id"));
+            None
+        }
+    };
+    let (Some(service_id), Some(date)) = (service_id, date) else {
+        return Err(AppError::Validation(errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let rules = booking::rules(&state).await?;
+    let answer = availability::availability(&state.db, &rules, service_id, date, expert_id).await?;
+    Ok(ApiOk::new(answer))
+}
+
+// ---- appointments ----
+
+/// `POST /appointments`: customers and guests book for themselves.
+pub async fn book(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(form): Json<BookingForm>,
+) -> ApiResult<Value> {
+    let user_id = match &caller {
+        Caller::User(p) => {
+            if !p.can(Permission::AppointmentsCreate) {
+                return Err(AppError::Forbidden {
+                    message: "You do not have permission to perform this action.".into(),
+                    code: None,
+                }
+                .into());
+            }
+            Some(p.user.id)
+        }
+        Caller::Guest(_) => None,
+    };
+    let mut booking = form.parse().map_err(AppError::Validation)?;
+    // A customer books for their own account, whatever the body says.
+    booking.user_id = user_id;
+    let rules = booking::rules(&state).await?;
+    let pay_now = booking.pay_now;
+    let appointment = appts::book(&state.db, &rules, booking, None).await?;
+    let message = if pay_now {
+        "Appointment booked and paid.".to_owned()
+    } else {
+        format!(
+            "Reserved. Pay within {}.",
+            hold_text(rules.settings.reservation_hold_minutes)
+        )
+    };
+    Ok(ApiOk::created(json!({ "appointment": appointment })).message(message))
+}
+
+fn hold_text(minutes: i32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} minutes"),
+        (1, 0) => "1 hour".into(),
+        (h, 0) => format!("{h} hours"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// `POST /appointments/admin`: staff book for a customer account or a walk-in.
+pub async fn book_for(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(form): Json<BookingForm>,
+) -> ApiResult<Value> {
+    user.require(Permission::AppointmentsManageAll)?;
+    let booking = form.parse().map_err(AppError::Validation)?;
+    if let Some(id) = booking.user_id {
+        crate::server::entities::users::Entity::find_by_id(id)
+            .one(&state.db)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::field("userId", "No such user"))?;
+    }
+    let rules = booking::rules(&state).await?;
+    let appointment = appts::book(&state.db, &rules, booking, Some(user.0.user.id)).await?;
+    Ok(ApiOk::created(json!({ "appointment": appointment })).message("Appointment booked"))
+}
+
+use sea_orm::EntityTrait;
+
+fn list_filter(q: &HashMap<String, String>, errors: &mut Vec<FieldError>) -> appts::Filter {
+    let status = param(q, "status").and_then(|s| {
+        AppointmentStatus::parse(s).or_else(|| {
+            errors.push(FieldError::new("status", "Unknown status"));
+            None
+        })
+    });
+    let payment_status = param(q, "paymentStatus").and_then(|s| {
+        PaymentStatus::parse(s).or_else(|| {
+            errors.push(FieldError::new("paymentStatus", "Unknown payment status"));
+            None
+        })
+    });
+    appts::Filter {
+        status,
+        payment_status,
+        ..Default::default()
+    }
+}
+
+/// `GET /appointments/my?status&paymentStatus`: the caller's own, soonest first. Guests have none.
+pub async fn mine(State(state): State<AppState>, caller: Caller, Query(q): Params) -> ApiResult<Value> {
+    let mut errors = Vec::new();
+    let mut filter = list_filter(&q, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let Caller::User(p) = caller else {
+        return Ok(ApiOk::new(json!({ "appointments": [] })));
+    };
+    filter.user_id = Some(p.user.id);
+    let rules = booking::rules(&state).await?;
+    let (list, _) = appts::list(&state.db, &rules, &filter, None, false).await?;
+    Ok(ApiOk::new(json!({ "appointments": list })))
+}
+
+/// `GET /appointments?page&limit&status&paymentStatus&date&from&to&expertId&search` (staff).
+pub async fn list_all(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Params,
+) -> ApiResult<Value> {
+    require_any(
+        &user,
+        &[Permission::AppointmentsView, Permission::AppointmentsManageAll],
+    )?;
+    let mut errors = Vec::new();
+    let mut filter = list_filter(&q, &mut errors);
+    let rules = booking::rules(&state).await?;
+    let tz = rules.tz();
+    let day = |key: &str, errors: &mut Vec<FieldError>| {
+        param(&q, key).and_then(|raw| appts::parse_date(key, raw).map_err(|e| errors.push(e)).ok())
+    };
+    let start_of = |d: chrono::NaiveDate| booking::slots::day_start(tz, d);
+    if let Some(d) = day("date", &mut errors) {
+        filter.from = Some(start_of(d));
+        filter.to = d.succ_opt().map(start_of);
+    }
+    if let Some(d) = day("from", &mut errors) {
+        filter.from = Some(start_of(d));
+    }
+    if let Some(d) = day("to", &mut errors) {
+        filter.to = d.succ_opt().map(start_of);
+    }
+    filter.expert_id = match param(&q, "expertId").map(uuid::Uuid::parse_str) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            errors.push(FieldError::new("expertId", "expertId must be an id"));
+            None
+        }
+    };
+    filter.search = param(&q, "search").map(str::to_owned);
+    let page = PageRequest::parse(
+        q.get("page").map(String::as_str),
+        q.get("limit").map(String::as_str),
+        20,
+    )
+    .map_err(|e| errors.extend(e))
+    .ok();
+    let Some(page) = page.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors).into());
+    };
+    let (list, pagination) = appts::list(&state.db, &rules, &filter, Some(page), true).await?;
+    Ok(ApiOk::new(
+        json!({ "appointments": list, "pagination": pagination }),
+    ))
+}
+
+/// `GET /appointments/recent`: the ten most recently booked.
+pub async fn recent(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Value> {
+    require_any(
+        &user,
+        &[Permission::AppointmentsView, Permission::AppointmentsManageAll],
+    )?;
+    let rules = booking::rules(&state).await?;
+    let list = appts::recent(&state.db, &rules, 10).await?;
+    Ok(ApiOk::new(json!({ "appointments": list })))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    let rules = booking::rules(&state).await?;
+    let a = appts::get_for(&state.db, &rules, actor(&user.0), path_id(&id, "Appointment")?).await?;
+    Ok(ApiOk::new(json!({ "appointment": a })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StatusBody {
+    status: String,
+    cancel_reason: Option<String>,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<StatusBody>,
+) -> ApiResult<Value> {
+    user.require(Permission::AppointmentsManageAll)?;
+    let status = AppointmentStatus::parse(&body.status).ok_or_else(|| {
+        AppError::field(
+            "status",
+            "Must be one of reserved, confirmed, completed, cancelled, no_show",
+        )
+    })?;
+    let rules = booking::rules(&state).await?;
+    let a = appts::set_status(
+        &state.db,
+        &rules,
+        path_id(&id, "Appointment")?,
+        status,
+        body.cancel_reason,
+    )
+    .await?;
+    Ok(ApiOk::new(json!({ "appointment": a })).message("Status updated"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PayBody {
+    payment_method: String,
+}
+
+pub async fn pay(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<PayBody>,
+) -> ApiResult<Value> {
+    user.require(Permission::AppointmentsManageAll)?;
+    let method = PaymentMethod::parse(&body.payment_method).ok_or_else(|| {
+        AppError::field(
+            "paymentMethod",
+            "Must be one of online, cash, card, stripe, jazzcash",
+        )
+    })?;
+    let rules = booking::rules(&state).await?;
+    let a = appts::mark_paid(&state.db, &rules, path_id(&id, "Appointment")?, method).await?;
+    Ok(ApiOk::new(json!({ "appointment": a })).message("Payment recorded"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RescheduleBody {
+    appointment_date: String,
+    appointment_time: String,
+    expert_id: Option<String>,
+}
+
+pub async fn reschedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Json(body): Json<RescheduleBody>,
+) -> ApiResult<Value> {
+    user.require(Permission::AppointmentsManageAll)?;
+    let mut errors = Vec::new();
+    let date = appts::parse_date("appointmentDate", &body.appointment_date)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let time = appts::parse_time("appointmentTime", &body.appointment_time)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let expert_id = match body.expert_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => uuid::Uuid::parse_str(raw)
+            .map_err(|_| errors.push(FieldError::new("expertId", "Must be a valid id")))
+            .ok(),
+    };
+    let (Some(date), Some(time)) = (date, time) else {
+        return Err(AppError::Validation(errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors).into());
+    }
+    let rules = booking::rules(&state).await?;
+    let a = appts::reschedule(
+        &state.db,
+        &rules,
+        path_id(&id, "Appointment")?,
+        date,
+        time,
+        expert_id,
+    )
+    .await?;
+    Ok(ApiOk::new(json!({ "appointment": a })).message("Appointment rescheduled"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CancelBody {
+    reason: Option<String>,
+}
+
+/// `DELETE /appointments/:id/cancel {reason}`: the owner, or a manager.
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    body: Option<Json<CancelBody>>,
+) -> ApiResult<Value> {
+    let reason = body.and_then(|Json(b)| b.reason);
+    let rules = booking::rules(&state).await?;
+    let a = appts::cancel(
+        &state.db,
+        &rules,
+        actor(&user.0),
+        path_id(&id, "Appointment")?,
+        reason,
+    )
+    .await?;
+    Ok(ApiOk::new(json!({ "appointment": a })).message("Appointment cancelled"))
+}
+
+/// `DELETE /appointments/:id`: managers delete; the customer who owns it cancels it.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Value> {
+    let rules = booking::rules(&state).await?;
+    let manages = user.0.can(Permission::AppointmentsManageAll);
+    appts::delete(&state.db, &rules, actor(&user.0), path_id(&id, "Appointment")?).await?;
+    Ok(ApiOk::new(json!({})).message(if manages {
+        "Appointment deleted"
+    } else {
+        "Appointment cancelled"
+    }))
+}

@@ -1,0 +1,704 @@
+//! Appointments: booking (by customers, guests and staff), rescheduling, the status machine,
+//! payment, cancellation and the lists. Every write that places an appointment in time goes
+//! through `place`, and the database refuses overlaps (`appointments_no_overlap`), so no expert is
+//! ever booked twice, whatever races.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    availability::{self, Rules},
+    slots::{self, Refusal},
+};
+use crate::server::{
+    entities::{appointments as entity, experts, services},
+    error::{AppError, AppResult},
+    search,
+};
+use crate::shared::{
+    booking::{AppointmentStatus, Money, PaymentMethod, PaymentStatus},
+    errors::FieldError,
+    identity::{Email, Phone},
+    paging::{PageRequest, Pagination},
+};
+
+/// The contract's `POST /appointments` body (and `POST /appointments/admin`, with `userId`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BookingForm {
+    pub service_id: String,
+    pub appointment_date: String,
+    pub appointment_time: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub customer_email: Option<String>,
+    pub expert_id: Option<String>,
+    pub notes: Option<String>,
+    /// A boolean, or the string "true" (older app builds).
+    pub pay_now: serde_json::Value,
+    pub payment_method: Option<String>,
+    /// Staff booking on behalf of a customer account.
+    pub user_id: Option<String>,
+}
+
+/// A booking request, parsed.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub service_id: Uuid,
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub customer_email: Option<String>,
+    pub expert_id: Option<Uuid>,
+    pub notes: Option<String>,
+    pub pay_now: bool,
+    pub payment_method: Option<PaymentMethod>,
+    pub user_id: Option<Uuid>,
+}
+
+fn parse_uuid(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+    match Uuid::parse_str(raw.trim()) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            errors.push(FieldError::new(field, "Must be a valid id"));
+            None
+        }
+    }
+}
+
+fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| parse_uuid(field, s, errors))
+}
+
+pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "Must be a date as YYYY-MM-DD"))
+}
+
+pub fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, FieldError> {
+    crate::shared::booking::ClockTime::parse(raw)
+        .filter(|t| *t != crate::shared::booking::ClockTime::END_OF_DAY)
+        .map(|t| NaiveTime::MIN + Duration::minutes(i64::from(t.minutes())))
+        .ok_or_else(|| FieldError::new(field, "Must be a time as HH:mm (24 h)"))
+}
+
+impl BookingForm {
+    pub fn parse(&self) -> Result<Booking, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let service_id = parse_uuid("serviceId", &self.service_id, &mut errors);
+        let date = parse_date("appointmentDate", &self.appointment_date)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let time = parse_time("appointmentTime", &self.appointment_time)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let name = self.customer_name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            errors.push(FieldError::new(
+                "customerName",
+                "Name must be 1 to 255 characters",
+            ));
+        }
+        let phone = Phone::parse(&self.customer_phone)
+            .map_err(|e| errors.push(FieldError::new("customerPhone", e.message)))
+            .ok();
+        let email = match self
+            .customer_email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(raw) => Email::parse(raw)
+                .map(|e| Some(e.as_str().to_owned()))
+                .map_err(|e| errors.push(FieldError::new("customerEmail", e.message)))
+                .unwrap_or(None),
+            None => None,
+        };
+        let expert_id = optional_uuid("expertId", self.expert_id.as_deref(), &mut errors);
+        let user_id = optional_uuid("userId", self.user_id.as_deref(), &mut errors);
+        let notes = self.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        if notes.is_some_and(|n| n.chars().count() > 2000) {
+            errors.push(FieldError::new("notes", "At most 2000 characters"));
+        }
+        let pay_now = match &self.pay_now {
+            serde_json::Value::Bool(b) => *b,
+            serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        };
+        let payment_method = match self
+            .payment_method
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            Some(raw) => match PaymentMethod::parse(raw) {
+                Some(m) => Some(m),
+                None => {
+                    errors.push(FieldError::new(
+                        "paymentMethod",
+                        "Must be one of online, cash, card, stripe, jazzcash",
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        match (service_id, date, time, phone) {
+            (Some(service_id), Some(date), Some(time), Some(phone)) if errors.is_empty() => Ok(Booking {
+                service_id,
+                date,
+                time,
+                customer_name: name.to_owned(),
+                customer_phone: phone.as_str().to_owned(),
+                customer_email: email,
+                expert_id,
+                notes: notes.map(str::to_owned),
+                pay_now,
+                payment_method,
+                user_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// An appointment as the app and the portal read it (contract §2.5 keys, snake_case). Date and
+/// time are the business's wall clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentView {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub service_id: Uuid,
+    pub service_name: String,
+    pub expert_id: Uuid,
+    pub expert_name: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub customer_email: Option<String>,
+    pub appointment_date: String,
+    pub appointment_time: String,
+    pub duration: i32,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub status: String,
+    pub payment_status: String,
+    pub payment_method: Option<String>,
+    pub total_price: String,
+    pub notes: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancelled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who acts on an appointment.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    /// `appointments.manage_all`.
+    pub manages_all: bool,
+    /// `appointments.view` (read any).
+    pub views_all: bool,
+}
+
+/// The conflict message of every path that places an appointment.
+const TAKEN: &str = "This time slot is already booked. Please choose another time.";
+
+fn refusal_error(refusal: Refusal, rules: &Rules) -> AppError {
+    match refusal {
+        Refusal::OffGrid => AppError::field(
+            "appointmentTime",
+            &format!(
+                "Appointments start every {} minutes (for example 09:00 or 09:{:02}).",
+                rules.settings.slot_step_minutes,
+                rules.settings.slot_step_minutes % 60
+            ),
+        ),
+        Refusal::NoSuchTime => AppError::field(
+            "appointmentTime",
+            "This time does not exist on that day (the clocks change).",
+        ),
+        Refusal::TooSoon if rules.settings.min_notice_minutes > 0 => AppError::BadRequest(format!(
+            "Appointments must be booked at least {} minutes ahead.",
+            rules.settings.min_notice_minutes
+        )),
+        Refusal::TooSoon => AppError::BadRequest("This time has already passed.".into()),
+        Refusal::BeyondWindow => AppError::BadRequest(format!(
+            "Appointments can be booked up to {} days ahead.",
+            rules.settings.booking_window_days
+        )),
+        Refusal::OutsideHours => AppError::BadRequest("The expert does not work at this time.".into()),
+        Refusal::Closed => AppError::BadRequest("The business is closed at this time.".into()),
+        Refusal::Away => AppError::Conflict("The expert is not available at this time.".into()),
+        Refusal::Taken => AppError::Conflict(TAKEN.into()),
+    }
+}
+
+/// Whether a database error is the overlap guard refusing a write.
+fn is_overlap(e: &DbErr) -> bool {
+    e.to_string().contains(migration::OVERLAP)
+}
+
+/// Books an appointment. With no expert chosen, the least-booked free qualified expert that day
+/// gets it. `created_by` is the staff member booking on someone's behalf.
+pub async fn book(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    booking: Booking,
+    created_by: Option<Uuid>,
+) -> AppResult<AppointmentView> {
+    super::sweep::expire_due(db, rules.now).await?;
+    let service = services::Entity::find_by_id(booking.service_id)
+        .one(db)
+        .await?
+        .filter(|s| s.is_active)
+        .ok_or_else(|| AppError::BadRequest("This service is not available for booking.".into()))?;
+    let qualified = availability::qualified_experts(db, service.id).await?;
+    let candidates: Vec<experts::Model> = match booking.expert_id {
+        Some(id) => {
+            let Some(expert) = qualified.into_iter().find(|e| e.id == id) else {
+                let exists = experts::Entity::find_by_id(id)
+                    .one(db)
+                    .await?
+                    .filter(|e| e.is_active);
+                return Err(match exists {
+                    Some(_) => AppError::field("expertId", "This expert does not offer this service"),
+                    None => AppError::field("expertId", "No such expert"),
+                });
+            };
+            vec![expert]
+        }
+        None => least_booked_first(db, rules, qualified, booking.date).await?,
+    };
+    if candidates.is_empty() {
+        return Err(AppError::BadRequest("No expert offers this service yet.".into()));
+    }
+    let status = if booking.pay_now {
+        (AppointmentStatus::Confirmed, PaymentStatus::Paid)
+    } else {
+        (AppointmentStatus::Reserved, PaymentStatus::Unpaid)
+    };
+    let mut first_refusal: Option<Refusal> = None;
+    for expert in &candidates {
+        let day = availability::expert_day(db, rules, expert.id, booking.date, None).await?;
+        let span = match slots::check(
+            &day.plan(rules, booking.date, service.duration_minutes),
+            booking.time,
+        ) {
+            Ok(span) => span,
+            Err(refusal) => {
+                // Keep the most telling reason: anything beats "taken" when an expert is free-able.
+                first_refusal = Some(match first_refusal {
+                    Some(prev) if prev != Refusal::Taken => prev,
+                    _ => refusal,
+                });
+                continue;
+            }
+        };
+        let now = rules.now;
+        let row = entity::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(booking.user_id),
+            service_id: Set(service.id),
+            expert_id: Set(expert.id),
+            customer_name: Set(booking.customer_name.clone()),
+            customer_phone: Set(booking.customer_phone.clone()),
+            customer_email: Set(booking.customer_email.clone()),
+            starts_at: Set(span.start),
+            ends_at: Set(span.end),
+            status: Set(status.0.as_str().to_owned()),
+            payment_status: Set(status.1.as_str().to_owned()),
+            payment_method: Set(booking.payment_method.map(|m| m.as_str().to_owned())),
+            price_minor: Set(service.price_minor),
+            notes: Set(booking.notes.clone()),
+            expires_at: Set((!booking.pay_now)
+                .then(|| now + Duration::minutes(i64::from(rules.settings.reservation_hold_minutes)))),
+            paid_at: Set(booking.pay_now.then_some(now)),
+            cancelled_at: Set(None),
+            cancel_reason: Set(None),
+            created_by: Set(created_by),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        match row.insert(db).await {
+            Ok(saved) => return view(db, rules, saved).await,
+            // Someone else took this expert's time between the check and the write: try the next.
+            Err(e) if is_overlap(&e) => {
+                first_refusal = first_refusal.or(Some(Refusal::Taken));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let refusal = first_refusal.unwrap_or(Refusal::Taken);
+    Err(match (refusal, booking.expert_id) {
+        (Refusal::Taken | Refusal::Away, None) => {
+            AppError::Conflict("No expert is free at this time. Please choose another time.".into())
+        }
+        (Refusal::OutsideHours, None) => AppError::BadRequest("No expert works at this time.".into()),
+        (r, _) => refusal_error(r, rules),
+    })
+}
+
+/// Qualified experts ordered by how many appointments they hold that day (fewest first).
+async fn least_booked_first(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    experts: Vec<experts::Model>,
+    date: NaiveDate,
+) -> AppResult<Vec<experts::Model>> {
+    let start = slots::day_start(rules.tz(), date);
+    let end = date
+        .succ_opt()
+        .map_or(start + Duration::days(1), |d| slots::day_start(rules.tz(), d));
+    let mut counted = Vec::with_capacity(experts.len());
+    for expert in experts {
+        let n = entity::Entity::find()
+            .filter(entity::Column::ExpertId.eq(expert.id))
+            .filter(entity::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
+            .filter(entity::Column::StartsAt.gte(start))
+            .filter(entity::Column::StartsAt.lt(end))
+            .count(db)
+            .await?;
+        counted.push((n, expert));
+    }
+    // Stable: equal counts keep the name order.
+    counted.sort_by_key(|(n, _)| *n);
+    Ok(counted.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Moves an appointment to another date, time and (optionally) expert, under the same rules as a
+/// booking, in one write: it either moves or stays where it was.
+pub async fn reschedule(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    id: Uuid,
+    date: NaiveDate,
+    time: NaiveTime,
+    expert_id: Option<Uuid>,
+) -> AppResult<AppointmentView> {
+    super::sweep::expire_due(db, rules.now).await?;
+    let row = find(db, id).await?;
+    let status = status_of(&row);
+    if status.is_final() {
+        return Err(AppError::Conflict(format!(
+            "A {status} appointment cannot be rescheduled."
+        )));
+    }
+    let expert_id = expert_id.unwrap_or(row.expert_id);
+    let qualified = availability::qualified_experts(db, row.service_id).await?;
+    if !qualified.iter().any(|e| e.id == expert_id) {
+        return Err(AppError::field(
+            "expertId",
+            "This expert does not offer this service",
+        ));
+    }
+    let duration = (row.ends_at - row.starts_at).num_minutes() as i32;
+    let day = availability::expert_day(db, rules, expert_id, date, Some(id)).await?;
+    let span = slots::check(&day.plan(rules, date, duration), time).map_err(|r| refusal_error(r, rules))?;
+    let mut active: entity::ActiveModel = row.into();
+    active.expert_id = Set(expert_id);
+    active.starts_at = Set(span.start);
+    active.ends_at = Set(span.end);
+    active.updated_at = Set(rules.now);
+    let saved = active.update(db).await.map_err(|e| {
+        if is_overlap(&e) {
+            AppError::Conflict(TAKEN.into())
+        } else {
+            e.into()
+        }
+    })?;
+    view(db, rules, saved).await
+}
+
+fn status_of(row: &entity::Model) -> AppointmentStatus {
+    AppointmentStatus::parse(&row.status).unwrap_or(AppointmentStatus::Cancelled)
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Appointment"))
+}
+
+/// An appointment the actor may see: their own, or any with `appointments.view`/`manage_all`.
+/// Someone else's is "not found", so ids cannot be probed.
+pub async fn get_for(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    actor: Actor,
+    id: Uuid,
+) -> AppResult<AppointmentView> {
+    let row = find(db, id).await?;
+    if !(actor.views_all || actor.manages_all || (row.user_id.is_some() && row.user_id == actor.user_id)) {
+        return Err(AppError::not_found("Appointment"));
+    }
+    view(db, rules, row).await
+}
+
+/// Moves the status along the state machine (409 for a move it does not allow).
+pub async fn set_status(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    id: Uuid,
+    next: AppointmentStatus,
+    reason: Option<String>,
+) -> AppResult<AppointmentView> {
+    let row = find(db, id).await?;
+    let current = status_of(&row);
+    if !current.can_become(next) {
+        return Err(AppError::Conflict(format!(
+            "An appointment that is {current} cannot become {next}."
+        )));
+    }
+    let mut active: entity::ActiveModel = row.into();
+    active.status = Set(next.as_str().to_owned());
+    if next == AppointmentStatus::Cancelled {
+        active.cancelled_at = Set(Some(rules.now));
+        active.cancel_reason = Set(Some(reason.unwrap_or_else(|| "Cancelled by staff".into())));
+    }
+    if next == AppointmentStatus::Confirmed {
+        active.expires_at = Set(None);
+    }
+    active.updated_at = Set(rules.now);
+    // Confirming may meet the overlap guard only if the data was written around it; map it anyway.
+    let saved = active.update(db).await.map_err(|e| {
+        if is_overlap(&e) {
+            AppError::Conflict(TAKEN.into())
+        } else {
+            e.into()
+        }
+    })?;
+    view(db, rules, saved).await
+}
+
+/// Records payment: `paid`, confirmed if it was reserved, no longer expiring.
+pub async fn mark_paid(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    id: Uuid,
+    method: PaymentMethod,
+) -> AppResult<AppointmentView> {
+    let row = find(db, id).await?;
+    if row.payment_status != PaymentStatus::Unpaid.as_str() {
+        return Err(AppError::Conflict("This appointment is already paid.".into()));
+    }
+    let status = status_of(&row);
+    if matches!(status, AppointmentStatus::Cancelled | AppointmentStatus::NoShow) {
+        return Err(AppError::Conflict(format!(
+            "A {status} appointment cannot be paid."
+        )));
+    }
+    let mut active: entity::ActiveModel = row.into();
+    active.payment_status = Set(PaymentStatus::Paid.as_str().to_owned());
+    active.payment_method = Set(Some(method.as_str().to_owned()));
+    active.paid_at = Set(Some(rules.now));
+    active.expires_at = Set(None);
+    if status == AppointmentStatus::Reserved {
+        active.status = Set(AppointmentStatus::Confirmed.as_str().to_owned());
+    }
+    active.updated_at = Set(rules.now);
+    let saved = active.update(db).await?;
+    view(db, rules, saved).await
+}
+
+/// Cancels: the owner of the appointment, or a manager. Not when it is already over.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    actor: Actor,
+    id: Uuid,
+    reason: Option<String>,
+) -> AppResult<AppointmentView> {
+    let row = find(db, id).await?;
+    let own = row.user_id.is_some() && row.user_id == actor.user_id;
+    if !(own || actor.manages_all) {
+        return Err(AppError::not_found("Appointment"));
+    }
+    let status = status_of(&row);
+    if status.is_final() {
+        return Err(AppError::BadRequest(format!(
+            "This appointment is already {status}."
+        )));
+    }
+    let reason = reason
+        .map(|r| r.trim().chars().take(500).collect::<String>())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "Cancelled by user".into());
+    let mut active: entity::ActiveModel = row.into();
+    active.status = Set(AppointmentStatus::Cancelled.as_str().to_owned());
+    active.cancelled_at = Set(Some(rules.now));
+    active.cancel_reason = Set(Some(reason));
+    active.updated_at = Set(rules.now);
+    let saved = active.update(db).await?;
+    view(db, rules, saved).await
+}
+
+/// `DELETE /appointments/:id`: a hard delete for managers; for the customer who owns it, a cancel.
+pub async fn delete(db: &DatabaseConnection, rules: &Rules, actor: Actor, id: Uuid) -> AppResult<()> {
+    if actor.manages_all {
+        find(db, id).await?;
+        entity::Entity::delete_by_id(id).exec(db).await?;
+        return Ok(());
+    }
+    cancel(db, rules, actor, id, Some("Cancelled by user".into()))
+        .await
+        .map(|_| ())
+}
+
+/// Filters of the lists.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub user_id: Option<Uuid>,
+    pub status: Option<AppointmentStatus>,
+    pub payment_status: Option<PaymentStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub expert_id: Option<Uuid>,
+    pub search: Option<String>,
+}
+
+/// A page of appointments, soonest first for a customer's list, newest first for staff.
+pub async fn list(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    filter: &Filter,
+    page: Option<PageRequest>,
+    newest_first: bool,
+) -> AppResult<(Vec<AppointmentView>, Option<Pagination>)> {
+    let mut q = entity::Entity::find();
+    if let Some(id) = filter.user_id {
+        q = q.filter(entity::Column::UserId.eq(id));
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(entity::Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = filter.payment_status {
+        q = q.filter(entity::Column::PaymentStatus.eq(p.as_str()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(entity::Column::StartsAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(entity::Column::StartsAt.lt(to));
+    }
+    if let Some(id) = filter.expert_id {
+        q = q.filter(entity::Column::ExpertId.eq(id));
+    }
+    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = search::pattern(text);
+        q = q.filter(
+            Condition::any()
+                .add(search::contains(
+                    (entity::Entity, entity::Column::CustomerName),
+                    &pattern,
+                ))
+                .add(search::contains(
+                    (entity::Entity, entity::Column::CustomerPhone),
+                    &pattern,
+                ))
+                .add(search::contains(
+                    (entity::Entity, entity::Column::CustomerEmail),
+                    &pattern,
+                )),
+        );
+    }
+    let q = if newest_first {
+        q.order_by_desc(entity::Column::StartsAt)
+    } else {
+        q.order_by_asc(entity::Column::StartsAt)
+    }
+    .order_by_asc(entity::Column::Id);
+    let (rows, pagination) = match page {
+        Some(page) => {
+            let total = q.clone().count(db).await?;
+            let rows = q.offset(page.offset()).limit(page.limit).all(db).await?;
+            (rows, Some(page.of(total)))
+        }
+        None => (q.all(db).await?, None),
+    };
+    Ok((views(db, rules, rows).await?, pagination))
+}
+
+async fn view(db: &DatabaseConnection, rules: &Rules, row: entity::Model) -> AppResult<AppointmentView> {
+    Ok(views(db, rules, vec![row]).await?.remove(0))
+}
+
+/// Rows with their service and expert names, read in two queries for the whole page.
+async fn views(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    rows: Vec<entity::Model>,
+) -> AppResult<Vec<AppointmentView>> {
+    use std::collections::HashMap;
+    let service_ids: Vec<Uuid> = rows.iter().map(|r| r.service_id).collect();
+    let expert_ids: Vec<Uuid> = rows.iter().map(|r| r.expert_id).collect();
+    let services: HashMap<Uuid, String> = services::Entity::find()
+        .filter(services::Column::Id.is_in(service_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let experts: HashMap<Uuid, String> = experts::Entity::find()
+        .filter(experts::Column::Id.is_in(expert_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    let tz = rules.tz();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let local = r.starts_at.with_timezone(&tz);
+            AppointmentView {
+                id: r.id,
+                user_id: r.user_id,
+                service_id: r.service_id,
+                service_name: services.get(&r.service_id).cloned().unwrap_or_default(),
+                expert_id: r.expert_id,
+                expert_name: experts.get(&r.expert_id).cloned().unwrap_or_default(),
+                customer_name: r.customer_name,
+                customer_phone: r.customer_phone,
+                customer_email: r.customer_email,
+                appointment_date: local.format("%Y-%m-%d").to_string(),
+                appointment_time: local.format("%H:%M").to_string(),
+                duration: (r.ends_at - r.starts_at).num_minutes() as i32,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                status: r.status,
+                payment_status: r.payment_status,
+                payment_method: r.payment_method,
+                total_price: Money::from_minor(r.price_minor).to_string(),
+                notes: r.notes,
+                expires_at: r.expires_at,
+                paid_at: r.paid_at,
+                cancelled_at: r.cancelled_at,
+                cancelled_reason: r.cancel_reason,
+                created_at: r.created_at,
+            }
+        })
+        .collect())
+}
+
+/// The `n` most recently booked appointments.
+pub async fn recent(db: &DatabaseConnection, rules: &Rules, n: u64) -> AppResult<Vec<AppointmentView>> {
+    let rows = entity::Entity::find()
+        .order_by_desc(entity::Column::CreatedAt)
+        .order_by_desc(entity::Column::Id)
+        .limit(n)
+        .all(db)
+        .await?;
+    views(db, rules, rows).await
+}

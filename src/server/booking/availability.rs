@@ -1,0 +1,219 @@
+//! Loads what decides an expert's day from the database, and answers `GET /availability`.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    settings::Settings,
+    slots::{self, day_start, DayPlan, Span},
+};
+use crate::server::{
+    entities::{appointments, expert_services, experts, services, time_off, working_hours},
+    error::{AppError, AppResult},
+};
+use crate::shared::booking::AppointmentStatus;
+
+/// The rules in force for one request: settings, and "now".
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+}
+
+impl Rules {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.settings.tz()
+    }
+    pub fn earliest(&self) -> DateTime<Utc> {
+        self.now + Duration::minutes(i64::from(self.settings.min_notice_minutes))
+    }
+    pub fn latest(&self) -> DateTime<Utc> {
+        self.now + Duration::days(i64::from(self.settings.booking_window_days))
+    }
+    /// Today in the business's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&self.tz()).date_naive()
+    }
+}
+
+/// One expert's day, owned, for building a `DayPlan`.
+#[derive(Debug, Clone, Default)]
+pub struct ExpertDay {
+    pub working: Vec<(NaiveTime, NaiveTime)>,
+    pub closed: Vec<Span>,
+    pub away: Vec<Span>,
+    pub booked: Vec<Span>,
+}
+
+impl ExpertDay {
+    pub fn plan<'a>(&'a self, rules: &Rules, date: NaiveDate, duration_minutes: i32) -> DayPlan<'a> {
+        DayPlan {
+            date,
+            tz: rules.tz(),
+            working: &self.working,
+            closed: &self.closed,
+            away: &self.away,
+            booked: &self.booked,
+            duration: Duration::minutes(i64::from(duration_minutes)),
+            step_minutes: rules.settings.slot_step_minutes.max(1) as u32,
+            earliest: rules.earliest(),
+            latest: rules.latest(),
+        }
+    }
+}
+
+/// The window of instants that can touch `date`: the local day, widened by a day each side so a
+/// long appointment or absence that crosses midnight is seen.
+fn around(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = day_start(tz, date) - Duration::days(1);
+    let end = date
+        .succ_opt()
+        .map_or(start + Duration::days(3), |next| day_start(tz, next))
+        + Duration::days(1);
+    (start, end)
+}
+
+/// Loads `expert_id`'s working ranges, absences, closures and appointments around `date`,
+/// leaving out the appointment `ignore` (the one being rescheduled).
+pub async fn expert_day<C: ConnectionTrait>(
+    db: &C,
+    rules: &Rules,
+    expert_id: Uuid,
+    date: NaiveDate,
+    ignore: Option<Uuid>,
+) -> AppResult<ExpertDay> {
+    let weekday = date.weekday().num_days_from_monday() as i16;
+    let working = working_hours::Entity::find()
+        .filter(working_hours::Column::ExpertId.eq(expert_id))
+        .filter(working_hours::Column::Weekday.eq(weekday))
+        .order_by_asc(working_hours::Column::StartMinute)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let start = NaiveTime::MIN + Duration::minutes(i64::from(r.start_minute));
+            // 24:00 is the end of the day: the last representable minute plus one.
+            let end = if r.end_minute >= 24 * 60 {
+                NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999)?
+            } else {
+                NaiveTime::MIN + Duration::minutes(i64::from(r.end_minute))
+            };
+            Some((start, end))
+        })
+        .collect();
+    let (from, to) = around(rules.tz(), date);
+    let absences = time_off::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(time_off::Column::ExpertId.eq(expert_id))
+                .add(time_off::Column::ExpertId.is_null()),
+        )
+        .filter(time_off::Column::StartsAt.lt(to))
+        .filter(time_off::Column::EndsAt.gt(from))
+        .all(db)
+        .await?;
+    let (closed, away): (Vec<_>, Vec<_>) = absences.into_iter().partition(|a| a.expert_id.is_none());
+    let span = |start, end| Span { start, end };
+    let mut booked_query = appointments::Entity::find()
+        .filter(appointments::Column::ExpertId.eq(expert_id))
+        .filter(appointments::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
+        .filter(appointments::Column::StartsAt.lt(to))
+        .filter(appointments::Column::EndsAt.gt(from));
+    if let Some(id) = ignore {
+        booked_query = booked_query.filter(appointments::Column::Id.ne(id));
+    }
+    let booked = booked_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| span(a.starts_at, a.ends_at))
+        .collect();
+    Ok(ExpertDay {
+        working,
+        closed: closed.into_iter().map(|a| span(a.starts_at, a.ends_at)).collect(),
+        away: away.into_iter().map(|a| span(a.starts_at, a.ends_at)).collect(),
+        booked,
+    })
+}
+
+/// The active experts who offer `service_id`, by name.
+pub async fn qualified_experts<C: ConnectionTrait>(
+    db: &C,
+    service_id: Uuid,
+) -> AppResult<Vec<experts::Model>> {
+    let ids: Vec<Uuid> = expert_services::Entity::find()
+        .filter(expert_services::Column::ServiceId.eq(service_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.expert_id)
+        .collect();
+    Ok(experts::Entity::find()
+        .filter(experts::Column::Id.is_in(ids))
+        .filter(experts::Column::IsActive.eq(true))
+        .order_by_asc(experts::Column::Name)
+        .order_by_asc(experts::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpertSlots {
+    pub expert_id: Uuid,
+    pub name: String,
+    pub slots: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Availability {
+    pub date: String,
+    pub service_id: Uuid,
+    pub experts: Vec<ExpertSlots>,
+}
+
+/// Free starts per qualified expert (or the one asked for) for `service_id` on `date`.
+pub async fn availability<C: ConnectionTrait>(
+    db: &C,
+    rules: &Rules,
+    service_id: Uuid,
+    date: NaiveDate,
+    expert_id: Option<Uuid>,
+) -> AppResult<Availability> {
+    let service = services::Entity::find_by_id(service_id)
+        .one(db)
+        .await?
+        .filter(|s| s.is_active)
+        .ok_or_else(|| AppError::not_found("Service"))?;
+    let mut experts = qualified_experts(db, service_id).await?;
+    if let Some(id) = expert_id {
+        experts.retain(|e| e.id == id);
+        if experts.is_empty() {
+            return Err(AppError::field(
+                "expertId",
+                "This expert does not offer this service",
+            ));
+        }
+    }
+    let mut out = Vec::with_capacity(experts.len());
+    for expert in experts {
+        let day = expert_day(db, rules, expert.id, date, None).await?;
+        let slots = slots::free_starts(&day.plan(rules, date, service.duration_minutes))
+            .into_iter()
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
+        out.push(ExpertSlots {
+            expert_id: expert.id,
+            name: expert.name,
+            slots,
+        });
+    }
+    Ok(Availability {
+        date: date.format("%Y-%m-%d").to_string(),
+        service_id,
+        experts: out,
+    })
+}

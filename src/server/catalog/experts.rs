@@ -1,0 +1,373 @@
+//! Experts (the staff who perform services): the public list and detail, and their management.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::services::rating_text;
+use crate::server::{
+    entities::{appointments, expert_services, experts as entity, services, users},
+    error::{AppError, AppResult},
+    search,
+};
+use crate::shared::{
+    catalog::{parse_image_url, CategoryName, Expert},
+    errors::FieldError,
+    identity::{Email, Phone},
+    paging::{PageRequest, Pagination},
+};
+
+/// An expert as a form or JSON body sends it; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ExpertForm {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub specialty: Option<String>,
+    pub bio: Option<String>,
+    #[serde(alias = "image_url")]
+    pub image_url: Option<String>,
+    #[serde(alias = "is_active")]
+    pub is_active: Option<bool>,
+    #[serde(alias = "service_ids")]
+    pub service_ids: Option<Vec<String>>,
+    /// Links the expert to a staff account, so they see their own schedule.
+    #[serde(alias = "user_id")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Changes {
+    name: Option<String>,
+    email: Option<Option<String>>,
+    phone: Option<Option<String>>,
+    specialty: Option<Option<String>>,
+    bio: Option<Option<String>>,
+    image_url: Option<Option<String>>,
+    is_active: Option<bool>,
+    service_ids: Option<Vec<Uuid>>,
+    user_id: Option<Option<Uuid>>,
+}
+
+fn optional_text(raw: &str, max: usize) -> Result<Option<String>, ()> {
+    let t = raw.trim();
+    if t.chars().count() > max {
+        return Err(());
+    }
+    Ok(Some(t.to_owned()).filter(|t| !t.is_empty()))
+}
+
+impl ExpertForm {
+    fn parse(&self, creating: bool) -> Result<Changes, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut out = Changes::default();
+        match self.name.as_deref() {
+            Some(raw) => match CategoryName::parse(raw) {
+                Ok(n) => out.name = Some(n.as_str().to_owned()),
+                Err(e) => errors.push(e),
+            },
+            None if creating => errors.push(FieldError::new("name", "Name is required")),
+            None => {}
+        }
+        if let Some(raw) = self.email.as_deref() {
+            if raw.trim().is_empty() {
+                out.email = Some(None);
+            } else {
+                match Email::parse(raw) {
+                    Ok(e) => out.email = Some(Some(e.as_str().to_owned())),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        if let Some(raw) = self.phone.as_deref() {
+            if raw.trim().is_empty() {
+                out.phone = Some(None);
+            } else {
+                match Phone::parse(raw) {
+                    Ok(p) => out.phone = Some(Some(p.as_str().to_owned())),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        for (field, raw, max, slot) in [
+            ("specialty", &self.specialty, 255, &mut out.specialty),
+            ("bio", &self.bio, 5000, &mut out.bio),
+        ] {
+            if let Some(raw) = raw {
+                match optional_text(raw, max) {
+                    Ok(v) => *slot = Some(v),
+                    Err(()) => errors.push(FieldError::new(field, format!("At most {max} characters"))),
+                }
+            }
+        }
+        if let Some(url) = &self.image_url {
+            match parse_image_url(url) {
+                Ok(u) => out.image_url = Some(u),
+                Err(e) => errors.push(FieldError::new("imageUrl", e)),
+            }
+        }
+        if let Some(ids) = &self.service_ids {
+            match ids
+                .iter()
+                .map(|s| Uuid::parse_str(s.trim()))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(mut ids) => {
+                    ids.sort();
+                    ids.dedup();
+                    out.service_ids = Some(ids);
+                }
+                Err(_) => errors.push(FieldError::new("serviceIds", "Must be a list of service ids")),
+            }
+        }
+        if let Some(raw) = self.user_id.as_deref() {
+            if raw.trim().is_empty() {
+                out.user_id = Some(None);
+            } else {
+                match Uuid::parse_str(raw.trim()) {
+                    Ok(id) => out.user_id = Some(Some(id)),
+                    Err(_) => errors.push(FieldError::new("userId", "Must be a user id")),
+                }
+            }
+        }
+        out.is_active = self.is_active;
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub service_id: Option<Uuid>,
+    pub search: Option<String>,
+    /// The public list shows active experts only.
+    pub active_only: bool,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    page: PageRequest,
+) -> AppResult<(Vec<Expert>, Pagination)> {
+    let mut query = entity::Entity::find();
+    if filter.active_only {
+        query = query.filter(entity::Column::IsActive.eq(true));
+    }
+    if let Some(service_id) = filter.service_id {
+        let ids: Vec<Uuid> = expert_services::Entity::find()
+            .filter(expert_services::Column::ServiceId.eq(service_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.expert_id)
+            .collect();
+        query = query.filter(entity::Column::Id.is_in(ids));
+    }
+    if let Some(q) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = search::pattern(q);
+        query = query.filter(
+            Condition::any()
+                .add(search::contains((entity::Entity, entity::Column::Name), &pattern))
+                .add(search::contains(
+                    (entity::Entity, entity::Column::Specialty),
+                    &pattern,
+                )),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by(Func::lower(Expr::col(entity::Column::Name)), Order::Asc)
+        .order_by_asc(entity::Column::Id)
+        .offset(page.offset())
+        .limit(page.limit)
+        .all(db)
+        .await?;
+    let links = service_links(db, rows.iter().map(|r| r.id)).await?;
+    Ok((
+        rows.into_iter().map(|r| view(r, &links)).collect(),
+        page.of(total),
+    ))
+}
+
+pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Expert> {
+    let row = find(db, id).await?;
+    let links = service_links(db, [id]).await?;
+    Ok(view(row, &links))
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Expert"))
+}
+
+pub async fn create(db: &sea_orm::DatabaseConnection, form: &ExpertForm) -> AppResult<Expert> {
+    let changes = form.parse(true).map_err(AppError::Validation)?;
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let row = entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(None),
+        name: Set(changes.name.clone().unwrap_or_default()),
+        email: Set(None),
+        phone: Set(None),
+        specialty: Set(None),
+        bio: Set(None),
+        image_url: Set(None),
+        rating_centis: Set(0),
+        total_reviews: Set(0),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let id = apply(&txn, row, changes).await?;
+    txn.commit().await?;
+    get(db, id).await
+}
+
+/// Writes `changes` onto `row` (and its service links) inside the caller's transaction.
+async fn apply<C: ConnectionTrait>(db: &C, row: entity::Model, changes: Changes) -> AppResult<Uuid> {
+    let id = row.id;
+    if let Some(Some(user_id)) = changes.user_id {
+        users::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::field("userId", "No such user"))?;
+    }
+    if let Some(ids) = &changes.service_ids {
+        let found = services::Entity::find()
+            .filter(services::Column::Id.is_in(ids.clone()))
+            .count(db)
+            .await?;
+        if found != ids.len() as u64 {
+            return Err(AppError::field(
+                "serviceIds",
+                "Some of these services do not exist",
+            ));
+        }
+    }
+    let mut active: entity::ActiveModel = row.into();
+    if let Some(v) = changes.name {
+        active.name = Set(v);
+    }
+    if let Some(v) = changes.email {
+        active.email = Set(v);
+    }
+    if let Some(v) = changes.phone {
+        active.phone = Set(v);
+    }
+    if let Some(v) = changes.specialty {
+        active.specialty = Set(v);
+    }
+    if let Some(v) = changes.bio {
+        active.bio = Set(v);
+    }
+    if let Some(v) = changes.image_url {
+        active.image_url = Set(v);
+    }
+    if let Some(v) = changes.is_active {
+        active.is_active = Set(v);
+    }
+    if let Some(v) = changes.user_id {
+        active.user_id = Set(v);
+    }
+    active.updated_at = Set(Utc::now());
+    active
+        .update(db)
+        .await
+        .map_err(|e| AppError::unique_violation_as(e, "That account is already linked to another expert."))?;
+    if let Some(ids) = changes.service_ids {
+        expert_services::Entity::delete_many()
+            .filter(expert_services::Column::ExpertId.eq(id))
+            .exec(db)
+            .await?;
+        if !ids.is_empty() {
+            expert_services::Entity::insert_many(ids.into_iter().map(|service_id| {
+                expert_services::ActiveModel {
+                    expert_id: Set(id),
+                    service_id: Set(service_id),
+                }
+            }))
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(id)
+}
+
+pub async fn update(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertForm) -> AppResult<Expert> {
+    let changes = form.parse(false).map_err(AppError::Validation)?;
+    let txn = db.begin().await?;
+    let row = find(&txn, id).await?;
+    apply(&txn, row, changes).await?;
+    txn.commit().await?;
+    get(db, id).await
+}
+
+/// Deletes an expert with no appointments; one with history is kept (409: deactivate instead).
+pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    find(db, id).await?;
+    let booked = appointments::Entity::find()
+        .filter(appointments::Column::ExpertId.eq(id))
+        .count(db)
+        .await?;
+    if booked > 0 {
+        return Err(AppError::Conflict(format!(
+            "This expert has {booked} appointment(s) and is kept for their history. Deactivate them instead."
+        )));
+    }
+    entity::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+async fn service_links<C: ConnectionTrait>(
+    db: &C,
+    expert_ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, Vec<Uuid>>> {
+    let ids: Vec<Uuid> = expert_ids.into_iter().collect();
+    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for link in expert_services::Entity::find()
+        .filter(expert_services::Column::ExpertId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        map.entry(link.expert_id).or_default().push(link.service_id);
+    }
+    Ok(map)
+}
+
+fn view(row: entity::Model, links: &HashMap<Uuid, Vec<Uuid>>) -> Expert {
+    let mut service_ids = links.get(&row.id).cloned().unwrap_or_default();
+    service_ids.sort();
+    Expert {
+        id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        specialty: row.specialty,
+        bio: row.bio,
+        profile_image_url: row.image_url.clone(),
+        image_url: row.image_url,
+        rating: rating_text(row.rating_centis),
+        total_reviews: row.total_reviews,
+        is_active: row.is_active,
+        service_ids,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}

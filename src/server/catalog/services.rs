@@ -1,0 +1,257 @@
+//! Services: the public list and detail of the mobile app, and the catalog manager's CRUD.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::server::{
+    entities::{appointments, expert_services, experts, service_categories, services as entity},
+    error::{AppError, AppResult},
+    search,
+};
+use crate::shared::{
+    booking::Money,
+    catalog::{ExpertBrief, Service, ServiceChanges},
+    paging::{PageRequest, Pagination},
+};
+
+/// `GET /services` filters, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub category_id: Option<Uuid>,
+    pub min_price: Option<Money>,
+    pub max_price: Option<Money>,
+    pub is_active: Option<bool>,
+    pub search: Option<String>,
+}
+
+/// A page of services, by name (ignoring case), then id.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &Filter,
+    page: PageRequest,
+) -> AppResult<(Vec<Service>, Pagination)> {
+    let mut query = entity::Entity::find();
+    if let Some(id) = filter.category_id {
+        query = query.filter(entity::Column::CategoryId.eq(id));
+    }
+    if let Some(min) = filter.min_price {
+        query = query.filter(entity::Column::PriceMinor.gte(min.minor()));
+    }
+    if let Some(max) = filter.max_price {
+        query = query.filter(entity::Column::PriceMinor.lte(max.minor()));
+    }
+    if let Some(active) = filter.is_active {
+        query = query.filter(entity::Column::IsActive.eq(active));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = search::pattern(search);
+        query = query.filter(
+            Condition::any()
+                .add(search::contains((entity::Entity, entity::Column::Name), &pattern))
+                .add(search::contains(
+                    (entity::Entity, entity::Column::Description),
+                    &pattern,
+                )),
+        );
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by(Func::lower(Expr::col(entity::Column::Name)), Order::Asc)
+        .order_by_asc(entity::Column::Id)
+        .offset(page.offset())
+        .limit(page.limit)
+        .all(db)
+        .await?;
+    let names = category_names(db, rows.iter().map(|r| r.category_id)).await?;
+    let list = rows
+        .into_iter()
+        .map(|r| {
+            let name = names.get(&r.category_id).cloned();
+            view(r, name)
+        })
+        .collect();
+    Ok((list, page.of(total)))
+}
+
+/// One service with its category name and the active experts who offer it.
+pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Service> {
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Service"))?;
+    let names = category_names(db, [row.category_id]).await?;
+    let expert_ids: Vec<Uuid> = expert_services::Entity::find()
+        .filter(expert_services::Column::ServiceId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.expert_id)
+        .collect();
+    let experts = experts::Entity::find()
+        .filter(experts::Column::Id.is_in(expert_ids))
+        .filter(experts::Column::IsActive.eq(true))
+        .order_by_asc(experts::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| ExpertBrief {
+            id: e.id,
+            name: e.name,
+            specialty: e.specialty,
+            rating: rating_text(e.rating_centis),
+            image_url: e.image_url,
+        })
+        .collect();
+    let category = names.get(&row.category_id).cloned();
+    let mut service = view(row, category);
+    service.experts = Some(experts);
+    Ok(service)
+}
+
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    changes: ServiceChanges,
+) -> AppResult<Service> {
+    let (Some(category_id), Some(name), Some(price), Some(duration)) = (
+        changes.category_id,
+        changes.name.clone(),
+        changes.price,
+        changes.duration,
+    ) else {
+        return Err(AppError::BadRequest(
+            "categoryId, name, price and duration are required".into(),
+        ));
+    };
+    ensure_category(db, category_id).await?;
+    let now = Utc::now();
+    let row = entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        category_id: Set(category_id),
+        name: Set(name),
+        description: Set(changes.description.flatten()),
+        price_minor: Set(price.minor()),
+        duration_minutes: Set(i32::from(duration.get())),
+        image_url: Set(changes.image_url.flatten()),
+        tags: Set(tags_json(changes.tags.as_deref().unwrap_or_default())),
+        is_active: Set(changes.is_active.unwrap_or(true)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    get(db, row.id).await
+}
+
+pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, changes: ServiceChanges) -> AppResult<Service> {
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Service"))?;
+    if let Some(category_id) = changes.category_id {
+        ensure_category(db, category_id).await?;
+    }
+    let mut active: entity::ActiveModel = row.into();
+    if let Some(v) = changes.category_id {
+        active.category_id = Set(v);
+    }
+    if let Some(v) = changes.name {
+        active.name = Set(v);
+    }
+    if let Some(v) = changes.description {
+        active.description = Set(v);
+    }
+    if let Some(v) = changes.price {
+        active.price_minor = Set(v.minor());
+    }
+    if let Some(v) = changes.duration {
+        active.duration_minutes = Set(i32::from(v.get()));
+    }
+    if let Some(v) = changes.image_url {
+        active.image_url = Set(v);
+    }
+    if let Some(v) = changes.tags {
+        active.tags = Set(tags_json(&v));
+    }
+    if let Some(v) = changes.is_active {
+        active.is_active = Set(v);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    get(db, id).await
+}
+
+/// Deletes a service nobody has booked; a booked one is kept for its history (409: deactivate it).
+pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Service"))?;
+    let booked = appointments::Entity::find()
+        .filter(appointments::Column::ServiceId.eq(id))
+        .count(db)
+        .await?;
+    if booked > 0 {
+        return Err(AppError::Conflict(format!(
+            "This service has {booked} appointment(s) and is kept for their history. Deactivate it instead."
+        )));
+    }
+    entity::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+async fn ensure_category<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    service_categories::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::field("categoryId", "No such category"))
+}
+
+async fn category_names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, String>> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(service_categories::Entity::find()
+        .filter(service_categories::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Hundredths of a star as the contract's `DECIMAL(3,2)` text.
+pub fn rating_text(centis: i32) -> String {
+    format!("{}.{:02}", centis / 100, centis % 100)
+}
+
+fn view(row: entity::Model, category_name: Option<String>) -> Service {
+    Service {
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        price: Money::from_minor(row.price_minor).to_string(),
+        price_minor: row.price_minor,
+        duration: row.duration_minutes,
+        image_url: row.image_url,
+        category_id: row.category_id,
+        category_name,
+        tags: serde_json::from_str(&row.tags).unwrap_or_default(),
+        is_active: row.is_active,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        experts: None,
+    }
+}
