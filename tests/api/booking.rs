@@ -796,3 +796,336 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    async fn an_expert_who_signs_in_sees_only_their_own_schedule(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        let bea = add_expert(app, &shop.owner, "Bea", &shop.service).await;
+        let staff = create_account(app, "ada@example.com", "Expert", true).await;
+        let (s, b) = call(
+            app,
+            Method::PUT,
+            format!("/experts/{}", shop.expert),
+            Some(&shop.owner),
+            Some(json!({ "userId": staff.id.to_string() })),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let ann = customer(app, "ann@example.com").await;
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", Some(&shop.expert))),
+        )
+        .await;
+        let mine = b["data"]["appointment"]["id"].as_str().unwrap().to_owned();
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", Some(&bea))),
+        )
+        .await;
+        let other = b["data"]["appointment"]["id"].as_str().unwrap().to_owned();
+
+        let ada = sign_in_token(app, "ada@example.com").await;
+        let (s, b) = call(app, Method::GET, "/appointments", Some(&ada), None).await;
+        assert_eq!(s, 200, "{b}");
+        let ids: Vec<&str> = b["data"]["appointments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [mine.as_str()]);
+        // Asking for another expert's list still shows only their own.
+        let (_, b) = call(
+            app,
+            Method::GET,
+            format!("/appointments?expertId={bea}"),
+            Some(&ada),
+            None,
+        )
+        .await;
+        assert_eq!(b["data"]["pagination"]["total"], 1);
+        assert_eq!(
+            call(
+                app,
+                Method::GET,
+                format!("/appointments/{mine}"),
+                Some(&ada),
+                None
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            call(
+                app,
+                Method::GET,
+                format!("/appointments/{other}"),
+                Some(&ada),
+                None
+            )
+            .await
+            .0,
+            404
+        );
+        // And they cannot change them.
+        let (s, _) = call(
+            app,
+            Method::PUT,
+            format!("/appointments/{mine}/status"),
+            Some(&ada),
+            Some(json!({ "status": "confirmed" })),
+        )
+        .await;
+        assert_eq!(s, 403);
+    }
+);
+
+both_backends!(
+    async fn the_dashboard_counts_revenue_bookings_services_and_staff(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        let ann = customer(app, "ann@example.com").await;
+        let mut paid = booking(&shop, "09:00", None);
+        paid["payNow"] = json!(true);
+        call(app, Method::POST, "/appointments", Some(&ann), Some(paid)).await;
+        call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "13:00", None)),
+        )
+        .await;
+
+        let (s, b) = call(
+            app,
+            Method::GET,
+            "/dashboard/stats?period=7",
+            Some(&shop.owner),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let d = &b["data"];
+        assert_eq!(d["stats"]["totalRevenue"], "25.50");
+        assert_eq!(d["stats"]["todayRevenue"], "25.50");
+        assert_eq!(d["stats"]["totalAppointments"], 2);
+        assert_eq!(d["stats"]["byStatus"]["reserved"], 1);
+        assert_eq!(d["stats"]["byStatus"]["confirmed"], 1);
+        assert_eq!(d["stats"]["customers"], 1);
+        assert_eq!(d["stats"]["activeServices"], 1);
+        assert_eq!(d["revenueData"].as_array().unwrap().len(), 7);
+        assert_eq!(d["revenueData"][6]["revenue"], "25.50");
+        assert_eq!(d["topServices"][0]["name"], "Cut");
+        assert_eq!(d["topServices"][0]["bookings"], 2);
+        assert_eq!(d["staffPerformance"][0]["name"], "Ada");
+        assert_eq!(d["staffPerformance"][0]["revenue"], "25.50");
+
+        assert_eq!(
+            call(
+                app,
+                Method::GET,
+                "/dashboard/stats?period=5",
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            400
+        );
+        assert_eq!(
+            call(app, Method::GET, "/dashboard/stats", Some(&ann), None)
+                .await
+                .0,
+            403
+        );
+    }
+);
+
+both_backends!(
+    async fn settings_time_off_walk_ins_and_guests(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        // Settings: every bad field named, nothing written; then a real change applies to booking.
+        let (s, b) = call(
+            app,
+            Method::PUT,
+            "/settings",
+            Some(&shop.owner),
+            Some(json!({ "timezone": "Mars/Olympus", "slotStepMinutes": 1 })),
+        )
+        .await;
+        assert_eq!(s, 400);
+        assert_eq!(b["errors"].as_array().unwrap().len(), 2);
+        let (s, b) = call(
+            app,
+            Method::PUT,
+            "/settings",
+            Some(&shop.owner),
+            Some(json!({ "slotStepMinutes": 30, "businessName": "Ada's" })),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let (_, b) = call(app, Method::GET, "/settings", None, None).await;
+        assert_eq!(b["data"]["settings"]["slotStepMinutes"], 30);
+        let ann = customer(app, "ann@example.com").await;
+        let (s, _) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:15", None)),
+        )
+        .await;
+        assert_eq!(s, 400, "off the 30-minute grid now");
+        assert_eq!(
+            call(app, Method::PUT, "/settings", Some(&ann), Some(json!({})))
+                .await
+                .0,
+            403
+        );
+
+        // Time off blocks the expert; removing it frees the time.
+        let (s, b) = call(
+            app,
+            Method::POST,
+            format!("/experts/{}/time-off", shop.expert),
+            Some(&shop.owner),
+            Some(json!({ "from": format!("{}T09:00:00Z", shop.day), "to": format!("{}T10:00:00Z", shop.day), "reason": "Dentist" })),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let off = b["data"]["timeOff"]["id"].as_str().unwrap().to_owned();
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", Some(&shop.expert))),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), b["message"].clone()),
+            (409, json!("The expert is not available at this time."))
+        );
+        let (_, b) = call(
+            app,
+            Method::GET,
+            format!("/experts/{}/time-off", shop.expert),
+            Some(&shop.owner),
+            None,
+        )
+        .await;
+        assert_eq!(b["data"]["timeOff"][0]["reason"], "Dentist");
+        assert_eq!(
+            call(
+                app,
+                Method::DELETE,
+                format!("/experts/{}/time-off/{off}", shop.expert),
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            call(
+                app,
+                Method::DELETE,
+                format!("/experts/{}/time-off/{off}", shop.expert),
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            404
+        );
+
+        // A walk-in booked by staff, and a guest booking from an older app build.
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/appointments/admin",
+            Some(&shop.owner),
+            Some(booking(&shop, "09:00", None)),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        assert_eq!(b["data"]["appointment"]["user_id"], Value::Null);
+        let (_, g) = call(app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
+        let guest = g["data"]["accessToken"].as_str().unwrap().to_owned();
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&guest),
+            Some(booking(&shop, "13:00", None)),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let (_, b) = call(app, Method::GET, "/appointments/my", Some(&guest), None).await;
+        assert_eq!(b["data"]["appointments"], json!([]));
+        let (_, b) = call(app, Method::GET, "/appointments/recent", Some(&shop.owner), None).await;
+        assert_eq!(b["data"]["appointments"].as_array().unwrap().len(), 2);
+
+        // Booked services and experts are kept for their history.
+        assert_eq!(
+            call(
+                app,
+                Method::DELETE,
+                format!("/services/{}", shop.service),
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            409
+        );
+        assert_eq!(
+            call(
+                app,
+                Method::DELETE,
+                format!("/experts/{}", shop.expert),
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            409
+        );
+        // A closure can be listed and removed.
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/closures",
+            Some(&shop.owner),
+            Some(json!({ "from": "2030-01-01", "to": "2030-01-01" })),
+        )
+        .await;
+        let closure = b["data"]["closure"]["id"].as_str().unwrap().to_owned();
+        let (_, b) = call(app, Method::GET, "/closures", None, None).await;
+        assert_eq!(b["data"]["closures"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            call(
+                app,
+                Method::DELETE,
+                format!("/closures/{closure}"),
+                Some(&shop.owner),
+                None
+            )
+            .await
+            .0,
+            200
+        );
+    }
+);

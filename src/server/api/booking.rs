@@ -39,12 +39,19 @@ fn param<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
     q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
-fn actor(p: &Principal) -> Actor {
-    Actor {
+/// Who acts, with the expert record linked to their account (staff who see their own schedule).
+async fn actor(state: &AppState, p: &Principal) -> Result<Actor, AppError> {
+    let expert_id = if p.can(Permission::AppointmentsViewOwn) {
+        crate::server::catalog::experts::linked_to(&state.db, p.user.id).await?
+    } else {
+        None
+    };
+    Ok(Actor {
         user_id: Some(p.user.id),
+        expert_id,
         manages_all: p.can(Permission::AppointmentsManageAll),
         views_all: p.can(Permission::AppointmentsView),
-    }
+    })
 }
 
 fn require_any(user: &CurrentUser, permissions: &[Permission]) -> Result<(), AppError> {
@@ -320,10 +327,14 @@ pub async fn list_all(
     user: CurrentUser,
     Query(q): Params,
 ) -> ApiResult<Value> {
-    require_any(
+    // Staff who see everything, or an expert who sees their own schedule.
+    let own_schedule = match require_any(
         &user,
         &[Permission::AppointmentsView, Permission::AppointmentsManageAll],
-    )?;
+    ) {
+        Ok(()) => None,
+        Err(refused) => Some(actor(&state, &user.0).await?.expert_id.ok_or(refused)?),
+    };
     let mut errors = Vec::new();
     let mut filter = list_filter(&q, &mut errors);
     let rules = booking::rules(&state).await?;
@@ -351,6 +362,9 @@ pub async fn list_all(
         }
     };
     filter.search = param(&q, "search").map(str::to_owned);
+    if own_schedule.is_some() {
+        filter.expert_id = own_schedule;
+    }
     let page = PageRequest::parse(
         q.get("page").map(String::as_str),
         q.get("limit").map(String::as_str),
@@ -384,7 +398,13 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Value> {
     let rules = booking::rules(&state).await?;
-    let a = appts::get_for(&state.db, &rules, actor(&user.0), path_id(&id, "Appointment")?).await?;
+    let a = appts::get_for(
+        &state.db,
+        &rules,
+        actor(&state, &user.0).await?,
+        path_id(&id, "Appointment")?,
+    )
+    .await?;
     Ok(ApiOk::new(json!({ "appointment": a })))
 }
 
@@ -509,7 +529,7 @@ pub async fn cancel(
     let a = appts::cancel(
         &state.db,
         &rules,
-        actor(&user.0),
+        actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,
         reason,
     )
@@ -525,10 +545,37 @@ pub async fn delete(
 ) -> ApiResult<Value> {
     let rules = booking::rules(&state).await?;
     let manages = user.0.can(Permission::AppointmentsManageAll);
-    appts::delete(&state.db, &rules, actor(&user.0), path_id(&id, "Appointment")?).await?;
+    appts::delete(
+        &state.db,
+        &rules,
+        actor(&state, &user.0).await?,
+        path_id(&id, "Appointment")?,
+    )
+    .await?;
     Ok(ApiOk::new(json!({})).message(if manages {
         "Appointment deleted"
     } else {
         "Appointment cancelled"
     }))
+}
+
+/// `GET /dashboard/stats?period=7|30|90` (`dashboard.view`).
+pub async fn dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Params,
+) -> ApiResult<Value> {
+    user.require(Permission::DashboardView)?;
+    let period = match param(&q, "period") {
+        None => 30,
+        Some("7") => 7,
+        Some("30") => 30,
+        Some("90") => 90,
+        Some(_) => return Err(AppError::field("period", "period must be 7, 30 or 90").into()),
+    };
+    let rules = booking::rules(&state).await?;
+    let d = booking::stats::dashboard(&state.db, &rules, period).await?;
+    Ok(ApiOk::new(
+        serde_json::to_value(d).map_err(|e| AppError::Internal(e.into()))?,
+    ))
 }

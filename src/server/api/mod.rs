@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
                 .delete(admin::delete_user),
         )
         .route("/audit-log", get(admin::audit_log))
+        .route("/dashboard/stats", get(booking::dashboard))
         .route(
             "/settings",
             get(booking::get_settings).put(booking::update_settings),

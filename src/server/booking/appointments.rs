@@ -204,6 +204,8 @@ pub struct AppointmentView {
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
     pub user_id: Option<Uuid>,
+    /// The expert record linked to the actor's account: they see the appointments assigned to them.
+    pub expert_id: Option<Uuid>,
     /// `appointments.manage_all`.
     pub manages_all: bool,
     /// `appointments.view` (read any).
@@ -440,7 +442,9 @@ pub async fn get_for(
     id: Uuid,
 ) -> AppResult<AppointmentView> {
     let row = find(db, id).await?;
-    if !(actor.views_all || actor.manages_all || (row.user_id.is_some() && row.user_id == actor.user_id)) {
+    let own = row.user_id.is_some() && row.user_id == actor.user_id;
+    let assigned = actor.expert_id == Some(row.expert_id);
+    if !(actor.views_all || actor.manages_all || own || assigned) {
         return Err(AppError::not_found("Appointment"));
     }
     view(db, rules, row).await

@@ -206,6 +206,15 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Expert> {
     Ok(view(row, &links))
 }
 
+/// The expert record linked to a user account, if any.
+pub async fn linked_to<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Option<Uuid>> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|e| e.id))
+}
+
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {
     entity::Entity::find_by_id(id)
         .one(db)

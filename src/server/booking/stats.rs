@@ -1,0 +1,252 @@
+//! `GET /dashboard/stats?period=7|30|90`: the dashboard's figures. Revenue is what was paid, counted
+//! on the day it was paid, in the business's time zone.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{availability::Rules, slots::day_start};
+use crate::server::{
+    entities::{appointments, experts, roles, services, users},
+    error::AppResult,
+};
+use crate::shared::{
+    booking::{AppointmentStatus, Money, PaymentStatus},
+    permissions::{CUSTOMER_ROLE, USER_ROLE},
+};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub total_revenue: String,
+    pub month_revenue: String,
+    pub today_revenue: String,
+    pub period_revenue: String,
+    pub total_appointments: u64,
+    pub period_appointments: u64,
+    pub by_status: BTreeMap<String, u64>,
+    pub customers: u64,
+    pub active_services: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayRevenue {
+    pub date: String,
+    pub revenue: String,
+    pub appointments: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopService {
+    pub id: Uuid,
+    pub name: String,
+    pub bookings: u64,
+    pub revenue: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffPerformance {
+    pub id: Uuid,
+    pub name: String,
+    pub appointments: u64,
+    pub completed: u64,
+    pub revenue: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub period: u32,
+    pub stats: Stats,
+    pub revenue_data: Vec<DayRevenue>,
+    pub top_services: Vec<TopService>,
+    pub staff_performance: Vec<StaffPerformance>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Sum {
+    total: Option<i64>,
+}
+
+async fn paid_sum<C: ConnectionTrait>(
+    db: &C,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<i64> {
+    let mut q = appointments::Entity::find()
+        .select_only()
+        // Postgres sums a bigint as numeric; cast back so both backends decode an i64.
+        .column_as(
+            Expr::expr(Func::cast_as(
+                Func::sum(Expr::col(appointments::Column::PriceMinor)),
+                sea_orm::sea_query::Alias::new("BIGINT"),
+            )),
+            "total",
+        )
+        .filter(appointments::Column::PaymentStatus.eq(PaymentStatus::Paid.as_str()));
+    if let Some(since) = since {
+        q = q.filter(appointments::Column::PaidAt.gte(since));
+    }
+    Ok(q.into_model::<Sum>()
+        .one(db)
+        .await?
+        .and_then(|s| s.total)
+        .unwrap_or(0))
+}
+
+/// The dashboard for the last `period` days (today included).
+pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -> AppResult<Dashboard> {
+    let tz = rules.tz();
+    let today = rules.today();
+    let first_day = today - Duration::days(i64::from(period) - 1);
+    let since = day_start(tz, first_day);
+    let month_start = today.with_day(1).unwrap_or(today);
+
+    let mut by_status = BTreeMap::new();
+    for status in AppointmentStatus::ALL {
+        let n = appointments::Entity::find()
+            .filter(appointments::Column::Status.eq(status.as_str()))
+            .count(db)
+            .await?;
+        by_status.insert(status.as_str().to_owned(), n);
+    }
+    let customer_roles: Vec<Uuid> = roles::Entity::find()
+        .filter(roles::Column::Name.is_in([CUSTOMER_ROLE, USER_ROLE]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let customers = users::Entity::find()
+        .filter(users::Column::RoleId.is_in(customer_roles))
+        .count(db)
+        .await?;
+    let active_services = services::Entity::find()
+        .filter(services::Column::IsActive.eq(true))
+        .count(db)
+        .await?;
+
+    // The period's appointments (booked to start in it) and payments (made in it).
+    let in_period = appointments::Entity::find()
+        .filter(appointments::Column::StartsAt.gte(since))
+        .all(db)
+        .await?;
+    let paid_in_period = appointments::Entity::find()
+        .filter(appointments::Column::PaymentStatus.eq(PaymentStatus::Paid.as_str()))
+        .filter(appointments::Column::PaidAt.gte(since))
+        .all(db)
+        .await?;
+
+    let mut days: BTreeMap<NaiveDate, (i64, u64)> = (0..period)
+        .map(|i| (first_day + Duration::days(i64::from(i)), (0, 0)))
+        .collect();
+    for a in &in_period {
+        if let Some(day) = days.get_mut(&a.starts_at.with_timezone(&tz).date_naive()) {
+            day.1 += 1;
+        }
+    }
+    let mut period_revenue = 0;
+    for a in &paid_in_period {
+        period_revenue += a.price_minor;
+        if let Some(day) = a
+            .paid_at
+            .and_then(|p| days.get_mut(&p.with_timezone(&tz).date_naive()))
+        {
+            day.0 += a.price_minor;
+        }
+    }
+
+    let held: Vec<&appointments::Model> = in_period
+        .iter()
+        .filter(|a| a.status != AppointmentStatus::Cancelled.as_str())
+        .collect();
+    let mut per_service: HashMap<Uuid, (u64, i64)> = HashMap::new();
+    let mut per_expert: HashMap<Uuid, (u64, u64, i64)> = HashMap::new();
+    for a in &held {
+        let paid = if a.payment_status == PaymentStatus::Paid.as_str() {
+            a.price_minor
+        } else {
+            0
+        };
+        let s = per_service.entry(a.service_id).or_default();
+        s.0 += 1;
+        s.1 += paid;
+        let e = per_expert.entry(a.expert_id).or_default();
+        e.0 += 1;
+        e.1 += u64::from(a.status == AppointmentStatus::Completed.as_str());
+        e.2 += paid;
+    }
+    let service_names: HashMap<Uuid, String> = services::Entity::find()
+        .filter(services::Column::Id.is_in(per_service.keys().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut top_services: Vec<TopService> = per_service
+        .into_iter()
+        .map(|(id, (bookings, revenue))| TopService {
+            id,
+            name: service_names.get(&id).cloned().unwrap_or_default(),
+            bookings,
+            revenue: Money::from_minor(revenue).to_string(),
+        })
+        .collect();
+    top_services.sort_by(|a, b| b.bookings.cmp(&a.bookings).then_with(|| a.name.cmp(&b.name)));
+    top_services.truncate(5);
+
+    let staff = experts::Entity::find().all(db).await?;
+    let mut staff_performance: Vec<StaffPerformance> = staff
+        .into_iter()
+        .filter(|e| e.is_active || per_expert.contains_key(&e.id))
+        .map(|e| {
+            let (appointments, completed, revenue) = per_expert.get(&e.id).copied().unwrap_or_default();
+            StaffPerformance {
+                id: e.id,
+                name: e.name,
+                appointments,
+                completed,
+                revenue: Money::from_minor(revenue).to_string(),
+            }
+        })
+        .collect();
+    staff_performance.sort_by(|a, b| {
+        b.appointments
+            .cmp(&a.appointments)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+
+    let stats = Stats {
+        total_revenue: Money::from_minor(paid_sum(db, None).await?).to_string(),
+        month_revenue: Money::from_minor(paid_sum(db, Some(day_start(tz, month_start))).await?).to_string(),
+        today_revenue: Money::from_minor(paid_sum(db, Some(day_start(tz, today))).await?).to_string(),
+        period_revenue: Money::from_minor(period_revenue).to_string(),
+        total_appointments: by_status.values().sum(),
+        period_appointments: in_period.len() as u64,
+        by_status,
+        customers,
+        active_services,
+    };
+    Ok(Dashboard {
+        period,
+        stats,
+        revenue_data: days
+            .into_iter()
+            .map(|(date, (revenue, appointments))| DayRevenue {
+                date: date.format("%Y-%m-%d").to_string(),
+                revenue: Money::from_minor(revenue).to_string(),
+                appointments,
+            })
+            .collect(),
+        top_services,
+        staff_performance,
+    })
+}
