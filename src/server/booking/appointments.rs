@@ -250,6 +250,25 @@ fn is_overlap(e: &DbErr) -> bool {
     e.to_string().contains(migration::OVERLAP)
 }
 
+/// The overlap guard's refusal as the 409 every placing path answers; other errors stay internal.
+fn overlap_as_conflict(e: DbErr) -> AppError {
+    if is_overlap(&e) {
+        AppError::Conflict(TAKEN.into())
+    } else {
+        e.into()
+    }
+}
+
+/// How many appointments (of any status) reference a service or an expert: booked ones are kept
+/// for their history rather than deleted.
+pub async fn count_referencing<C: ConnectionTrait>(
+    db: &C,
+    column: entity::Column,
+    id: Uuid,
+) -> AppResult<u64> {
+    Ok(entity::Entity::find().filter(column.eq(id)).count(db).await?)
+}
+
 /// Books an appointment. With no expert chosen, the least-booked free qualified expert that day
 /// gets it. `created_by` is the staff member booking on someone's behalf.
 pub async fn book(
@@ -412,13 +431,7 @@ pub async fn reschedule(
     active.starts_at = Set(span.start);
     active.ends_at = Set(span.end);
     active.updated_at = Set(rules.now);
-    let saved = active.update(db).await.map_err(|e| {
-        if is_overlap(&e) {
-            AppError::Conflict(TAKEN.into())
-        } else {
-            e.into()
-        }
-    })?;
+    let saved = active.update(db).await.map_err(overlap_as_conflict)?;
     view(db, rules, saved).await
 }
 
@@ -476,13 +489,7 @@ pub async fn set_status(
     }
     active.updated_at = Set(rules.now);
     // Confirming may meet the overlap guard only if the data was written around it; map it anyway.
-    let saved = active.update(db).await.map_err(|e| {
-        if is_overlap(&e) {
-            AppError::Conflict(TAKEN.into())
-        } else {
-            e.into()
-        }
-    })?;
+    let saved = active.update(db).await.map_err(overlap_as_conflict)?;
     view(db, rules, saved).await
 }
 

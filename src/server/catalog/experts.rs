@@ -330,10 +330,9 @@ pub async fn update(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertFor
 /// Deletes an expert with no appointments; one with history is kept (409: deactivate instead).
 pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
     find(db, id).await?;
-    let booked = appointments::Entity::find()
-        .filter(appointments::Column::ExpertId.eq(id))
-        .count(db)
-        .await?;
+    let booked =
+        crate::server::booking::appointments::count_referencing(db, appointments::Column::ExpertId, id)
+            .await?;
     if booked > 0 {
         return Err(AppError::Conflict(format!(
             "This expert has {booked} appointment(s) and is kept for their history. Deactivate them instead."

@@ -193,10 +193,9 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("Service"))?;
-    let booked = appointments::Entity::find()
-        .filter(appointments::Column::ServiceId.eq(id))
-        .count(db)
-        .await?;
+    let booked =
+        crate::server::booking::appointments::count_referencing(db, appointments::Column::ServiceId, id)
+            .await?;
     if booked > 0 {
         return Err(AppError::Conflict(format!(
             "This service has {booked} appointment(s) and is kept for their history. Deactivate it instead."
