@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput of the release server on loopback: the categories API and the server-rendered page,
-# on SQLite (embedded default) and on Postgres + Redis. Bounded: 10 s per run, 64 connections.
+# Throughput of the release server on loopback, on SQLite (embedded default) and on Postgres + Redis:
+# the categories API and the server-rendered page, sign-in, an authenticated read, and availability.
+# Bounded: 10 s per run, 64 connections.
 # Usage: make bench   (builds the release site first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,39 @@ bench() {
     echo "== $label POST /api/v1/auth/login ($c connections, $DURATION)"
     wrk -t1 -c"$c" -d"$DURATION" --latency -s bench/login.lua "http://127.0.0.1:$port/api/v1/auth/login" | summary
   done
+  # An authenticated read (token check, user and role in one query, cached permissions) and the
+  # availability of a service with 3 experts, each working 09:00-12:00 and 13:00-17:00.
+  local base="http://127.0.0.1:$port/api/v1"
+  local token; token=$(curl -fs "$base/auth/login" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"BenchPassw0rd!"}' | json data.accessToken)
+  local category; category=$(post "$base/categories" "$token" '{"name":"Bench"}' | json data.category.id)
+  local service; service=$(post "$base/services" "$token" \
+    "{\"categoryId\":\"$category\",\"name\":\"Cut\",\"price\":25,\"duration\":45}" | json data.service.id)
+  local hours='{"hours":[' sep='' d
+  for d in 0 1 2 3 4 5 6; do
+    hours+="$sep{\"weekday\":$d,\"start\":\"09:00\",\"end\":\"12:00\"},{\"weekday\":$d,\"start\":\"13:00\",\"end\":\"17:00\"}"
+    sep=','
+  done
+  hours+=']}'
+  local expert
+  for name in Ada Bea Cy; do
+    expert=$(post "$base/experts" "$token" "{\"name\":\"$name\",\"serviceIds\":[\"$service\"]}" | json data.expert.id)
+    curl -fs -X PUT "$base/experts/$expert/working-hours" -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/json' -d "$hours" >/dev/null
+  done
+  local day; day=$(date -u -d tomorrow +%F)
+  echo "== $label GET /api/v1/auth/me with a bearer token ($CONNECTIONS connections, $DURATION, 2 threads)"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$base/auth/me" | summary
+  echo "== $label GET /api/v1/availability, 3 experts ($CONNECTIONS connections, $DURATION, 2 threads)"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$base/availability?serviceId=$service&date=$day" | summary
   stop_pulse
 }
+
+# JSON field by dotted path from stdin (python3 is on every machine this runs on).
+json() { python3 -c "import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split('.'): v=v[k]
+print(v)" "$1"; }
+post() { curl -fs "$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"; }
 
 bench sqlite DATABASE_URL="sqlite://$WORK/bench.db" REDIS_URL=
 new_postgres_db bench

@@ -1129,3 +1129,60 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    async fn when_the_only_expert_working_then_is_busy_the_answer_says_nobody_is_free(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        let bea = add_expert(app, &shop.owner, "Bea", &shop.service).await;
+        // Bea works afternoons only.
+        let hours: Vec<Value> = (0..7)
+            .map(|d| json!({ "weekday": d, "start": "13:00", "end": "17:00" }))
+            .collect();
+        call(
+            app,
+            Method::PUT,
+            format!("/experts/{bea}/working-hours"),
+            Some(&shop.owner),
+            Some(json!({ "hours": hours })),
+        )
+        .await;
+        let ann = customer(app, "ann@example.com").await;
+        let (s, _) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", None)),
+        )
+        .await;
+        assert_eq!(s, 201);
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", None)),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), b["message"].clone()),
+            (
+                409,
+                json!("No expert is free at this time. Please choose another time.")
+            )
+        );
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "18:00", None)),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), b["message"].clone()),
+            (400, json!("No expert works at this time."))
+        );
+    }
+);

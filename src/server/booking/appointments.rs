@@ -308,7 +308,7 @@ pub async fn book(
     } else {
         (AppointmentStatus::Reserved, PaymentStatus::Unpaid)
     };
-    let mut first_refusal: Option<Refusal> = None;
+    let mut refusals: Vec<Refusal> = Vec::with_capacity(candidates.len());
     for expert in &candidates {
         let day = availability::expert_day(db, rules, expert.id, booking.date, None).await?;
         let span = match slots::check(
@@ -317,11 +317,7 @@ pub async fn book(
         ) {
             Ok(span) => span,
             Err(refusal) => {
-                // Keep the most telling reason: anything beats "taken" when an expert is free-able.
-                first_refusal = Some(match first_refusal {
-                    Some(prev) if prev != Refusal::Taken => prev,
-                    _ => refusal,
-                });
+                refusals.push(refusal);
                 continue;
             }
         };
@@ -354,20 +350,31 @@ pub async fn book(
             Ok(saved) => return view(db, rules, saved).await,
             // Someone else took this expert's time between the check and the write: try the next.
             Err(e) if is_overlap(&e) => {
-                first_refusal = first_refusal.or(Some(Refusal::Taken));
+                refusals.push(Refusal::Taken);
                 continue;
             }
             Err(e) => return Err(e.into()),
         }
     }
-    let refusal = first_refusal.unwrap_or(Refusal::Taken);
-    Err(match (refusal, booking.expert_id) {
-        (Refusal::Taken | Refusal::Away, None) => {
+    Err(no_expert_free(&refusals, booking.expert_id.is_some(), rules))
+}
+
+/// Why nobody could take a booking. Rules about the time itself (grid, notice, window, closures)
+/// are the same for every expert and are said as such; otherwise a chosen expert's own reason, or
+/// "nobody is free" when some qualified expert works then but is busy or away.
+fn no_expert_free(refusals: &[Refusal], expert_chosen: bool, rules: &Rules) -> AppError {
+    use Refusal::*;
+    let about_the_time = refusals
+        .iter()
+        .find(|r| matches!(r, OffGrid | NoSuchTime | TooSoon | BeyondWindow | Closed));
+    match (about_the_time, refusals.first()) {
+        (Some(r), _) => refusal_error(*r, rules),
+        (None, Some(r)) if expert_chosen => refusal_error(*r, rules),
+        _ if refusals.iter().any(|r| matches!(r, Taken | Away)) => {
             AppError::Conflict("No expert is free at this time. Please choose another time.".into())
         }
-        (Refusal::OutsideHours, None) => AppError::BadRequest("No expert works at this time.".into()),
-        (r, _) => refusal_error(r, rules),
-    })
+        _ => AppError::BadRequest("No expert works at this time.".into()),
+    }
 }
 
 /// Qualified experts ordered by how many appointments they hold that day (fewest first).

@@ -1,6 +1,6 @@
 //! Loads what decides an expert's day from the database, and answers `GET /availability`.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use uuid::Uuid;
@@ -41,7 +41,8 @@ impl Rules {
 /// One expert's day, owned, for building a `DayPlan`.
 #[derive(Debug, Clone, Default)]
 pub struct ExpertDay {
-    pub working: Vec<(NaiveTime, NaiveTime)>,
+    /// Minutes from midnight (1440 ends the day).
+    pub working: Vec<(u32, u32)>,
     pub closed: Vec<Span>,
     pub away: Vec<Span>,
     pub booked: Vec<Span>,
@@ -92,15 +93,11 @@ pub async fn expert_day<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|r| {
-            let start = NaiveTime::MIN + Duration::minutes(i64::from(r.start_minute));
-            // 24:00 is the end of the day: the last representable minute plus one.
-            let end = if r.end_minute >= 24 * 60 {
-                NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999)?
-            } else {
-                NaiveTime::MIN + Duration::minutes(i64::from(r.end_minute))
-            };
-            Some((start, end))
+        .map(|r| {
+            (
+                r.start_minute.max(0) as u32,
+                r.end_minute.clamp(0, 24 * 60) as u32,
+            )
         })
         .collect();
     let (from, to) = around(rules.tz(), date);

@@ -22,8 +22,9 @@ impl Span {
 pub struct DayPlan<'a> {
     pub date: NaiveDate,
     pub tz: Tz,
-    /// The expert's working ranges that weekday, wall clock; the gaps between them are breaks.
-    pub working: &'a [(NaiveTime, NaiveTime)],
+    /// The expert's working ranges that weekday, in wall-clock minutes from midnight (an end of
+    /// 1440 is midnight at the end of the day); the gaps between them are breaks.
+    pub working: &'a [(u32, u32)],
     /// Business closures (holidays).
     pub closed: &'a [Span],
     /// The expert's time off.
@@ -101,8 +102,7 @@ pub fn check(plan: &DayPlan<'_>, time: NaiveTime) -> Result<Span, Refusal> {
         return Err(Refusal::BeyondWindow);
     }
     let inside = plan.working.iter().any(|&(from, to)| {
-        let (Some(from), Some(to)) = (instant(plan.tz, plan.date, from), instant(plan.tz, plan.date, to))
-        else {
+        let (Some(from), Some(to)) = (minute_instant(plan, from), minute_instant(plan, to)) else {
             return false;
         };
         from <= span.start && span.end <= to
@@ -120,6 +120,18 @@ pub fn check(plan: &DayPlan<'_>, time: NaiveTime) -> Result<Span, Refusal> {
         return Err(Refusal::Taken);
     }
     Ok(span)
+}
+
+/// The instant of a wall-clock minute of the plan's day; 1440 is the start of the next day.
+fn minute_instant(plan: &DayPlan<'_>, minute: u32) -> Option<DateTime<Utc>> {
+    if minute >= 24 * 60 {
+        return plan.date.succ_opt().map(|next| day_start(plan.tz, next));
+    }
+    instant(
+        plan.tz,
+        plan.date,
+        NaiveTime::MIN + Duration::minutes(i64::from(minute)),
+    )
 }
 
 /// Every free start of the day, in order.
@@ -144,6 +156,11 @@ mod tests {
     fn t(s: &str) -> NaiveTime {
         NaiveTime::parse_from_str(s, "%H:%M").unwrap()
     }
+    fn m(s: &str) -> u32 {
+        use chrono::Timelike;
+        let t = t(s);
+        t.hour() * 60 + t.minute()
+    }
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
@@ -151,7 +168,7 @@ mod tests {
         v.iter().map(|t| t.format("%H:%M").to_string()).collect()
     }
 
-    fn plan<'a>(working: &'a [(NaiveTime, NaiveTime)], booked: &'a [Span], minutes: i64) -> DayPlan<'a> {
+    fn plan<'a>(working: &'a [(u32, u32)], booked: &'a [Span], minutes: i64) -> DayPlan<'a> {
         DayPlan {
             date: d("2026-12-01"),
             tz: chrono_tz::UTC,
@@ -168,7 +185,7 @@ mod tests {
 
     #[test]
     fn slots_fit_the_whole_service_inside_a_range_and_skip_the_break() {
-        let working = [(t("09:00"), t("10:00")), (t("11:00"), t("12:00"))];
+        let working = [(m("09:00"), m("10:00")), (m("11:00"), m("12:00"))];
         let p = plan(&working, &[], 30);
         assert_eq!(
             fmt(&free_starts(&p)),
@@ -178,7 +195,7 @@ mod tests {
 
     #[test]
     fn an_appointment_blocks_every_start_that_would_overlap_it() {
-        let working = [(t("09:00"), t("11:00"))];
+        let working = [(m("09:00"), m("11:00"))];
         let at = |s: &str| d("2026-12-01").and_time(t(s)).and_utc();
         let busy = [Span {
             start: at("09:45"),
@@ -194,7 +211,7 @@ mod tests {
 
     #[test]
     fn closures_and_time_off_remove_their_hours() {
-        let working = [(t("09:00"), t("12:00"))];
+        let working = [(m("09:00"), m("12:00"))];
         let at = |s: &str| d("2026-12-01").and_time(t(s)).and_utc();
         let closed = [Span {
             start: at("09:00"),
@@ -214,7 +231,7 @@ mod tests {
 
     #[test]
     fn minimum_notice_and_the_booking_window_bound_the_day() {
-        let working = [(t("09:00"), t("12:00"))];
+        let working = [(m("09:00"), m("12:00"))];
         let mut p = plan(&working, &[], 60);
         p.earliest = d("2026-12-01").and_time(t("10:05")).and_utc();
         p.latest = d("2026-12-01").and_time(t("10:30")).and_utc();
@@ -226,7 +243,7 @@ mod tests {
     #[test]
     fn the_skipped_hour_of_a_spring_forward_day_has_no_slots_and_the_rest_are_true_instants() {
         // Europe/London, 2026-03-29: 01:00 jumps to 02:00.
-        let working = [(t("00:00"), t("04:00"))];
+        let working = [(m("00:00"), m("04:00"))];
         let mut p = plan(&working, &[], 60);
         p.date = d("2026-03-29");
         p.tz = chrono_tz::Europe::London;
@@ -242,6 +259,16 @@ mod tests {
             d("2026-03-29").and_time(t("01:00")).and_utc()
         );
         assert_eq!(check(&p, t("01:30")), Err(Refusal::NoSuchTime));
+    }
+
+    #[test]
+    fn a_range_to_midnight_takes_a_booking_that_ends_at_midnight() {
+        let working = [(m("22:00"), 24 * 60)];
+        let p = plan(&working, &[], 60);
+        assert_eq!(
+            fmt(&free_starts(&p)),
+            ["22:00", "22:15", "22:30", "22:45", "23:00"]
+        );
     }
 
     #[test]
