@@ -691,7 +691,8 @@ async fn views(
                 customer_phone: r.customer_phone,
                 customer_email: r.customer_email,
                 appointment_date: local.format("%Y-%m-%d").to_string(),
-                appointment_time: local.format("%H:%M").to_string(),
+                // `HH:MM:SS`, as the old backend's TIME column arrived.
+                appointment_time: local.format("%H:%M:%S").to_string(),
                 duration: (r.ends_at - r.starts_at).num_minutes() as i32,
                 starts_at: r.starts_at,
                 ends_at: r.ends_at,
