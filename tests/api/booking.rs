@@ -1305,3 +1305,71 @@ both_backends!(
         assert_eq!(booked, 3);
     }
 );
+
+both_backends!(
+    async fn services_experts_availability_and_appointments_keep_the_contract_shape(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        let ann = customer(app, "ann@example.com").await;
+        let uuid = "[uuid]";
+        let time = "[timestamp]";
+
+        let (_, services) = call(app, Method::GET, "/services?isActive=true", None, None).await;
+        insta::assert_json_snapshot!("services_list", services, {
+            ".data.services[].id" => uuid, ".data.services[].category_id" => uuid,
+            ".data.services[].created_at" => time, ".data.services[].updated_at" => time,
+        });
+        let (_, detail) = call(
+            app,
+            Method::GET,
+            format!("/services/{}", shop.service),
+            None,
+            None,
+        )
+        .await;
+        insta::assert_json_snapshot!("service_detail", detail, {
+            ".data.service.id" => uuid, ".data.service.category_id" => uuid,
+            ".data.service.experts[].id" => uuid,
+            ".data.service.created_at" => time, ".data.service.updated_at" => time,
+        });
+        let (_, experts) = call(app, Method::GET, "/experts", None, None).await;
+        insta::assert_json_snapshot!("experts_list", experts, {
+            ".data.experts[].id" => uuid, ".data.experts[].service_ids[]" => uuid,
+            ".data.experts[].created_at" => time, ".data.experts[].updated_at" => time,
+        });
+        let (_, slots) = call(
+            app,
+            Method::GET,
+            format!("/availability?serviceId={}&date={}", shop.service, shop.day),
+            None,
+            None,
+        )
+        .await;
+        insta::assert_json_snapshot!("availability", slots, {
+            ".data.date" => "[date]", ".data.serviceId" => uuid, ".data.experts[].expertId" => uuid,
+        });
+        let (_, booked) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", None)),
+        )
+        .await;
+        insta::assert_json_snapshot!("appointment_booked", booked, {
+            ".data.appointment.id" => uuid, ".data.appointment.user_id" => uuid,
+            ".data.appointment.service_id" => uuid, ".data.appointment.expert_id" => uuid,
+            ".data.appointment.appointment_date" => "[date]",
+            ".data.appointment.starts_at" => time, ".data.appointment.ends_at" => time,
+            ".data.appointment.expires_at" => time, ".data.appointment.created_at" => time,
+        });
+        let (_, mine) = call(app, Method::GET, "/appointments/my", Some(&ann), None).await;
+        insta::assert_json_snapshot!("appointments_my", mine, {
+            ".data.appointments[].id" => uuid, ".data.appointments[].user_id" => uuid,
+            ".data.appointments[].service_id" => uuid, ".data.appointments[].expert_id" => uuid,
+            ".data.appointments[].appointment_date" => "[date]",
+            ".data.appointments[].starts_at" => time, ".data.appointments[].ends_at" => time,
+            ".data.appointments[].expires_at" => time, ".data.appointments[].created_at" => time,
+        });
+    }
+);

@@ -279,4 +279,90 @@ mod tests {
             d("2026-11-30").and_time(t("19:00")).and_utc()
         );
     }
+
+    mod properties {
+        //! For any day: nothing offered overlaps a booking, an absence, a closure or a break, every
+        //! offered start passes `check` (so booking it succeeds), and every grid start that is not
+        //! offered is refused by `check` (nothing bookable is hidden).
+        use super::*;
+        use proptest::prelude::*;
+
+        fn at(date: NaiveDate, minute: u32) -> DateTime<Utc> {
+            date.and_time(NaiveTime::MIN).and_utc() + Duration::minutes(i64::from(minute))
+        }
+
+        fn spans(date: NaiveDate) -> impl Strategy<Value = Vec<Span>> {
+            prop::collection::vec((0u32..1440, 5u32..240), 0..4).prop_map(move |v| {
+                v.into_iter()
+                    .map(|(start, len)| Span {
+                        start: at(date, start),
+                        end: at(date, start + len),
+                    })
+                    .collect()
+            })
+        }
+
+        fn ranges() -> impl Strategy<Value = Vec<(u32, u32)>> {
+            // Sorted, non-overlapping ranges with gaps (breaks) between them.
+            prop::collection::vec((0u32..120, 15u32..240), 1..4).prop_map(|v| {
+                let mut out = Vec::new();
+                let mut cursor = 6 * 60;
+                for (gap, len) in v {
+                    let start = cursor + gap;
+                    let end = (start + len).min(24 * 60);
+                    if start < end {
+                        out.push((start, end));
+                    }
+                    cursor = end;
+                }
+                out
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            #[test]
+            fn offered_starts_are_exactly_the_bookable_ones(
+                working in ranges(),
+                booked in spans(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                away in spans(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                closed in spans(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                minutes in 5i64..=180,
+                step in prop::sample::select(vec![5u32, 10, 15, 20, 30, 60]),
+            ) {
+                let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+                let plan = DayPlan {
+                    date,
+                    tz: chrono_tz::UTC,
+                    working: &working,
+                    closed: &closed,
+                    away: &away,
+                    booked: &booked,
+                    duration: Duration::minutes(minutes),
+                    step_minutes: step,
+                    earliest: at(date, 0) - Duration::days(1),
+                    latest: at(date, 0) + Duration::days(2),
+                };
+                let offered = free_starts(&plan);
+                for time in &offered {
+                    let span = check(&plan, *time);
+                    prop_assert!(span.is_ok(), "{time} offered but refused: {span:?}");
+                    let span = span.unwrap();
+                    for other in booked.iter().chain(&away).chain(&closed) {
+                        prop_assert!(!span.overlaps(other), "{time} overlaps {other:?}");
+                    }
+                    let inside = working.iter().any(|&(from, to)| at(date, from) <= span.start && span.end <= at(date, to));
+                    prop_assert!(inside, "{time} is not inside one working range (it would cross a break)");
+                }
+                let mut minute = 0;
+                while minute < 24 * 60 {
+                    let time = NaiveTime::MIN + Duration::minutes(i64::from(minute));
+                    if !offered.contains(&time) {
+                        prop_assert!(check(&plan, time).is_err(), "{time} bookable but not offered");
+                    }
+                    minute += step;
+                }
+            }
+        }
+    }
 }
