@@ -12,7 +12,7 @@ source scripts/lib.sh
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 
-summary() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors" || true; }
+summary() { grep -E "Requests/sec|Latency  |50%|99%|Non-2xx|Socket errors|^Status" || true; }
 
 bench() {
   local label=$1; shift
@@ -54,6 +54,11 @@ bench() {
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$base/auth/me" | summary
   echo "== $label GET /api/v1/availability, 3 experts ($CONNECTIONS connections, $DURATION, 2 threads)"
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$base/availability?serviceId=$service&date=$day" | summary
+  # Under contention: everyone books the same service on one day (3 experts); the rest are 409s.
+  local busy_day; busy_day=$(date -u -d '+2 days' +%F)
+  echo "== $label POST /api/v1/appointments under contention ($CONNECTIONS connections, $DURATION, 2 threads)"
+  BENCH_TOKEN=$token BENCH_SERVICE=$service BENCH_DAY=$busy_day \
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/book.lua "$base/appointments" | summary
   stop_pulse
 }
 

@@ -262,6 +262,25 @@ mod tests {
     }
 
     #[test]
+    fn the_repeated_hour_of_a_fall_back_day_is_offered_once_and_bookings_last_their_real_length() {
+        // Europe/London, 2026-10-25: 02:00 BST goes back to 01:00 GMT.
+        let working = [(m("00:00"), m("04:00"))];
+        let mut p = plan(&working, &[], 60);
+        p.date = d("2026-10-25");
+        p.tz = chrono_tz::Europe::London;
+        p.earliest = d("2026-01-01").and_time(NaiveTime::MIN).and_utc();
+        let starts = fmt(&free_starts(&p));
+        // Every wall-clock start once, none twice, none missing.
+        assert_eq!(starts.len(), 13, "{starts:?}");
+        assert_eq!(starts.first().map(String::as_str), Some("00:00"));
+        assert_eq!(starts.last().map(String::as_str), Some("03:00"));
+        // 01:30 is its first occurrence (BST, 00:30Z) and lasts 60 real minutes.
+        let span = booking_span(p.tz, p.date, t("01:30"), Duration::minutes(60)).unwrap();
+        assert_eq!(span.start, d("2026-10-25").and_time(t("00:30")).and_utc());
+        assert_eq!(span.end - span.start, Duration::minutes(60));
+    }
+
+    #[test]
     fn a_range_to_midnight_takes_a_booking_that_ends_at_midnight() {
         let working = [(m("22:00"), 24 * 60)];
         let p = plan(&working, &[], 60);
