@@ -905,6 +905,18 @@ both_backends!(
             Some(booking(&shop, "13:00", None)),
         )
         .await;
+        // Both took place yesterday (the API books only ahead; history is written directly).
+        {
+            use pulse::server::entities::appointments;
+            use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+            for row in appointments::Entity::find().all(&app.state.db).await.unwrap() {
+                let (start, end) = (row.starts_at - Duration::days(3), row.ends_at - Duration::days(3));
+                let mut active: appointments::ActiveModel = row.into();
+                active.starts_at = Set(start);
+                active.ends_at = Set(end);
+                active.update(&app.state.db).await.unwrap();
+            }
+        }
 
         let (s, b) = call(
             app,
@@ -1373,3 +1385,23 @@ both_backends!(
         });
     }
 );
+
+#[tokio::test]
+async fn dates_at_the_edge_of_the_calendar_are_refused_not_a_crash() {
+    let shop = shop(Backend::Sqlite).await;
+    for date in ["+262142-12-31", "-262143-01-01", "0000-01-01", "2026-02-30"] {
+        let (s, b) = call(
+            &shop.app,
+            Method::GET,
+            format!("/availability?serviceId={}&date={date}", shop.service),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), b["errors"][0]["field"].clone()),
+            (400, json!("date")),
+            "{date}: {b}"
+        );
+    }
+}

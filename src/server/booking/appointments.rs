@@ -78,9 +78,14 @@ fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -
         .and_then(|s| parse_uuid(field, s, errors))
 }
 
+/// A calendar date, `YYYY-MM-DD`, in years 1900 to 9999 (date arithmetic near chrono's limits
+/// would overflow; no booking lives there).
 pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    use chrono::Datelike;
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "Must be a date as YYYY-MM-DD"))
+        .ok()
+        .filter(|d| (1900..=9999).contains(&d.year()))
+        .ok_or_else(|| FieldError::new(field, "Must be a date as YYYY-MM-DD"))
 }
 
 pub fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, FieldError> {
@@ -259,6 +264,35 @@ fn overlap_as_conflict(e: DbErr) -> AppError {
     }
 }
 
+/// Writes `active` only if the row still has the status it was read with, so a concurrent change
+/// (the reservation sweep, another member of staff) is never overwritten: 409 instead. The overlap
+/// guard's refusal is the usual 409 too.
+async fn update_unless_changed(
+    db: &DatabaseConnection,
+    active: entity::ActiveModel,
+    expected_status: &str,
+) -> AppResult<entity::Model> {
+    let id = match &active.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => {
+            return Err(AppError::Internal(anyhow::anyhow!("appointment id not set")))
+        }
+    };
+    let result = entity::Entity::update_many()
+        .set(active)
+        .filter(entity::Column::Id.eq(id))
+        .filter(entity::Column::Status.eq(expected_status))
+        .exec(db)
+        .await
+        .map_err(overlap_as_conflict)?;
+    if result.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "This appointment changed meanwhile. Please reload it and try again.".into(),
+        ));
+    }
+    find(db, id).await
+}
+
 /// How many appointments (of any status) reference a service or an expert: booked ones are kept
 /// for their history rather than deleted.
 pub async fn count_referencing<C: ConnectionTrait>(
@@ -416,6 +450,7 @@ pub async fn reschedule(
 ) -> AppResult<AppointmentView> {
     super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
+    let expected = row.status.clone();
     let status = status_of(&row);
     if status.is_final() {
         return Err(AppError::Conflict(format!(
@@ -438,7 +473,7 @@ pub async fn reschedule(
     active.starts_at = Set(span.start);
     active.ends_at = Set(span.end);
     active.updated_at = Set(rules.now);
-    let saved = active.update(db).await.map_err(overlap_as_conflict)?;
+    let saved = update_unless_changed(db, active, &expected).await?;
     view(db, rules, saved).await
 }
 
@@ -478,7 +513,9 @@ pub async fn set_status(
     next: AppointmentStatus,
     reason: Option<String>,
 ) -> AppResult<AppointmentView> {
+    super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
+    let expected = row.status.clone();
     let current = status_of(&row);
     if !current.can_become(next) {
         return Err(AppError::Conflict(format!(
@@ -496,7 +533,7 @@ pub async fn set_status(
     }
     active.updated_at = Set(rules.now);
     // Confirming may meet the overlap guard only if the data was written around it; map it anyway.
-    let saved = active.update(db).await.map_err(overlap_as_conflict)?;
+    let saved = update_unless_changed(db, active, &expected).await?;
     view(db, rules, saved).await
 }
 
@@ -507,7 +544,9 @@ pub async fn mark_paid(
     id: Uuid,
     method: PaymentMethod,
 ) -> AppResult<AppointmentView> {
+    super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
+    let expected = row.status.clone();
     if row.payment_status != PaymentStatus::Unpaid.as_str() {
         return Err(AppError::Conflict("This appointment is already paid.".into()));
     }
@@ -526,7 +565,7 @@ pub async fn mark_paid(
         active.status = Set(AppointmentStatus::Confirmed.as_str().to_owned());
     }
     active.updated_at = Set(rules.now);
-    let saved = active.update(db).await?;
+    let saved = update_unless_changed(db, active, &expected).await?;
     view(db, rules, saved).await
 }
 
@@ -538,7 +577,9 @@ pub async fn cancel(
     id: Uuid,
     reason: Option<String>,
 ) -> AppResult<AppointmentView> {
+    super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
+    let expected = row.status.clone();
     let own = row.user_id.is_some() && row.user_id == actor.user_id;
     if !(own || actor.manages_all) {
         return Err(AppError::not_found("Appointment"));
@@ -558,7 +599,7 @@ pub async fn cancel(
     active.cancelled_at = Set(Some(rules.now));
     active.cancel_reason = Set(Some(reason));
     active.updated_at = Set(rules.now);
-    let saved = active.update(db).await?;
+    let saved = update_unless_changed(db, active, &expected).await?;
     view(db, rules, saved).await
 }
 

@@ -122,16 +122,21 @@ pub fn check(plan: &DayPlan<'_>, time: NaiveTime) -> Result<Span, Refusal> {
     Ok(span)
 }
 
-/// The instant of a wall-clock minute of the plan's day; 1440 is the start of the next day.
+/// The instant of a wall-clock minute of the plan's day, as a range bound: 1440 is the start of
+/// the next day, and a minute the clocks skip means the first instant after it.
 fn minute_instant(plan: &DayPlan<'_>, minute: u32) -> Option<DateTime<Utc>> {
     if minute >= 24 * 60 {
         return plan.date.succ_opt().map(|next| day_start(plan.tz, next));
     }
-    instant(
-        plan.tz,
-        plan.date,
-        NaiveTime::MIN + Duration::minutes(i64::from(minute)),
-    )
+    (minute..(minute + 180).min(24 * 60))
+        .find_map(|m| {
+            instant(
+                plan.tz,
+                plan.date,
+                NaiveTime::MIN + Duration::minutes(i64::from(m)),
+            )
+        })
+        .or_else(|| plan.date.succ_opt().map(|next| day_start(plan.tz, next)))
 }
 
 /// Every free start of the day, in order.

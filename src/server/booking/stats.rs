@@ -135,8 +135,10 @@ pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -
         .await?;
 
     // The period's appointments (booked to start in it) and payments (made in it).
+    let until = today.succ_opt().map_or(rules.now, |d| day_start(tz, d));
     let in_period = appointments::Entity::find()
         .filter(appointments::Column::StartsAt.gte(since))
+        .filter(appointments::Column::StartsAt.lt(until))
         .all(db)
         .await?;
     let paid_in_period = appointments::Entity::find()
