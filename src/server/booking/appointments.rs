@@ -332,7 +332,15 @@ pub async fn book(
             };
             vec![expert]
         }
-        None => least_booked_first(db, rules, qualified, booking.date).await?,
+        None => qualified,
+    };
+    // Every candidate's day in three queries; with no expert chosen, the least booked goes first.
+    let ids: Vec<Uuid> = candidates.iter().map(|e| e.id).collect();
+    let mut days = availability::expert_days(db, rules, &ids, booking.date, None).await?;
+    let candidates = if booking.expert_id.is_none() {
+        least_booked_first(rules, candidates, &days, booking.date)
+    } else {
+        candidates
     };
     if candidates.is_empty() {
         return Err(AppError::BadRequest("No expert offers this service yet.".into()));
@@ -344,7 +352,7 @@ pub async fn book(
     };
     let mut refusals: Vec<Refusal> = Vec::with_capacity(candidates.len());
     for expert in &candidates {
-        let day = availability::expert_day(db, rules, expert.id, booking.date, None).await?;
+        let day = days.remove(&expert.id).unwrap_or_default();
         let span = match slots::check(
             &day.plan(rules, booking.date, service.duration_minutes),
             booking.time,
@@ -411,31 +419,33 @@ fn no_expert_free(refusals: &[Refusal], expert_chosen: bool, rules: &Rules) -> A
     }
 }
 
-/// Qualified experts ordered by how many appointments they hold that day (fewest first).
-async fn least_booked_first(
-    db: &DatabaseConnection,
+/// Qualified experts ordered by how many appointments they hold that day (fewest first), counted
+/// from their already loaded days.
+fn least_booked_first(
     rules: &Rules,
     experts: Vec<experts::Model>,
+    days: &std::collections::HashMap<Uuid, availability::ExpertDay>,
     date: NaiveDate,
-) -> AppResult<Vec<experts::Model>> {
+) -> Vec<experts::Model> {
     let start = slots::day_start(rules.tz(), date);
     let end = date
         .succ_opt()
         .map_or(start + Duration::days(1), |d| slots::day_start(rules.tz(), d));
-    let mut counted = Vec::with_capacity(experts.len());
-    for expert in experts {
-        let n = entity::Entity::find()
-            .filter(entity::Column::ExpertId.eq(expert.id))
-            .filter(entity::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
-            .filter(entity::Column::StartsAt.gte(start))
-            .filter(entity::Column::StartsAt.lt(end))
-            .count(db)
-            .await?;
-        counted.push((n, expert));
-    }
+    let mut counted: Vec<(usize, experts::Model)> = experts
+        .into_iter()
+        .map(|e| {
+            let n = days.get(&e.id).map_or(0, |d| {
+                d.booked
+                    .iter()
+                    .filter(|b| b.start >= start && b.start < end)
+                    .count()
+            });
+            (n, e)
+        })
+        .collect();
     // Stable: equal counts keep the name order.
     counted.sort_by_key(|(n, _)| *n);
-    Ok(counted.into_iter().map(|(_, e)| e).collect())
+    counted.into_iter().map(|(_, e)| e).collect()
 }
 
 /// Moves an appointment to another date, time and (optionally) expert, under the same rules as a

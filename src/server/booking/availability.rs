@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -85,54 +87,76 @@ pub async fn expert_day<C: ConnectionTrait>(
     date: NaiveDate,
     ignore: Option<Uuid>,
 ) -> AppResult<ExpertDay> {
+    Ok(expert_days(db, rules, &[expert_id], date, ignore)
+        .await?
+        .remove(&expert_id)
+        .unwrap_or_default())
+}
+
+/// `expert_day` for several experts in three queries, whatever their number.
+pub async fn expert_days<C: ConnectionTrait>(
+    db: &C,
+    rules: &Rules,
+    expert_ids: &[Uuid],
+    date: NaiveDate,
+    ignore: Option<Uuid>,
+) -> AppResult<HashMap<Uuid, ExpertDay>> {
+    let mut days: HashMap<Uuid, ExpertDay> =
+        expert_ids.iter().map(|id| (*id, ExpertDay::default())).collect();
+    let span = |start, end| Span { start, end };
     let weekday = date.weekday().num_days_from_monday() as i16;
-    let working = working_hours::Entity::find()
-        .filter(working_hours::Column::ExpertId.eq(expert_id))
+    for r in working_hours::Entity::find()
+        .filter(working_hours::Column::ExpertId.is_in(expert_ids.to_vec()))
         .filter(working_hours::Column::Weekday.eq(weekday))
         .order_by_asc(working_hours::Column::StartMinute)
         .all(db)
         .await?
-        .into_iter()
-        .map(|r| {
-            (
+    {
+        if let Some(day) = days.get_mut(&r.expert_id) {
+            day.working.push((
                 r.start_minute.max(0) as u32,
                 r.end_minute.clamp(0, 24 * 60) as u32,
-            )
-        })
-        .collect();
+            ));
+        }
+    }
     let (from, to) = around(rules.tz(), date);
     let absences = time_off::Entity::find()
         .filter(
             sea_orm::Condition::any()
-                .add(time_off::Column::ExpertId.eq(expert_id))
+                .add(time_off::Column::ExpertId.is_in(expert_ids.to_vec()))
                 .add(time_off::Column::ExpertId.is_null()),
         )
         .filter(time_off::Column::StartsAt.lt(to))
         .filter(time_off::Column::EndsAt.gt(from))
         .all(db)
         .await?;
-    let (closed, away): (Vec<_>, Vec<_>) = absences.into_iter().partition(|a| a.expert_id.is_none());
-    let span = |start, end| Span { start, end };
-    let mut booked_query = appointments::Entity::find()
-        .filter(appointments::Column::ExpertId.eq(expert_id))
+    for a in absences {
+        match a.expert_id {
+            // A closure stops everyone.
+            None => days
+                .values_mut()
+                .for_each(|d| d.closed.push(span(a.starts_at, a.ends_at))),
+            Some(id) => {
+                if let Some(day) = days.get_mut(&id) {
+                    day.away.push(span(a.starts_at, a.ends_at));
+                }
+            }
+        }
+    }
+    let mut booked = appointments::Entity::find()
+        .filter(appointments::Column::ExpertId.is_in(expert_ids.to_vec()))
         .filter(appointments::Column::Status.ne(AppointmentStatus::Cancelled.as_str()))
         .filter(appointments::Column::StartsAt.lt(to))
         .filter(appointments::Column::EndsAt.gt(from));
     if let Some(id) = ignore {
-        booked_query = booked_query.filter(appointments::Column::Id.ne(id));
+        booked = booked.filter(appointments::Column::Id.ne(id));
     }
-    let booked = booked_query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| span(a.starts_at, a.ends_at))
-        .collect();
-    Ok(ExpertDay {
-        working,
-        closed: closed.into_iter().map(|a| span(a.starts_at, a.ends_at)).collect(),
-        away: away.into_iter().map(|a| span(a.starts_at, a.ends_at)).collect(),
-        booked,
-    })
+    for a in booked.all(db).await? {
+        if let Some(day) = days.get_mut(&a.expert_id) {
+            day.booked.push(span(a.starts_at, a.ends_at));
+        }
+    }
+    Ok(days)
 }
 
 /// The active experts who offer `service_id`, by name.
@@ -195,9 +219,11 @@ pub async fn availability<C: ConnectionTrait>(
             ));
         }
     }
+    let ids: Vec<Uuid> = experts.iter().map(|e| e.id).collect();
+    let mut days = expert_days(db, rules, &ids, date, None).await?;
     let mut out = Vec::with_capacity(experts.len());
     for expert in experts {
-        let day = expert_day(db, rules, expert.id, date, None).await?;
+        let day = days.remove(&expert.id).unwrap_or_default();
         let slots = slots::free_starts(&day.plan(rules, date, service.duration_minutes))
             .into_iter()
             .map(|t| t.format("%H:%M").to_string())
