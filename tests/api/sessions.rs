@@ -30,8 +30,12 @@ async fn html_class(base: &str, cookie: Option<&str>) -> String {
     if let Some(c) = cookie {
         req = req.header("cookie", format!("{COOKIE_NAME}={c}"));
     }
-    let html = req.send().await.unwrap().text().await.unwrap();
-    let start = html.find("<html").unwrap();
+    let response = req.send().await.unwrap();
+    let status = response.status();
+    let html = response.text().await.unwrap();
+    let start = html
+        .find("<html")
+        .unwrap_or_else(|| panic!("no page ({status}): {}", &html[..html.len().min(500)]));
     html[start..start + html[start..].find('>').unwrap()].to_owned()
 }
 
