@@ -9,15 +9,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{
-    extract::CurrentUser,
+    extract::{path_id, CurrentUser},
     response::{ApiOk, ApiResult},
 };
 use crate::server::{audit, error::AppError, identity::directory, rbac::roles, state::AppState};
 use crate::shared::{errors::FieldError, paging::PageRequest, permissions::Permission};
-
-fn path_id(raw: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(what))
-}
 
 pub async fn list_roles(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Value> {
     user.require(Permission::RolesView)?;

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    catalog::path_id,
-    extract::{Caller, CurrentUser},
+    extract::{param, path_id, Caller, CurrentUser, Params},
     response::{ApiOk, ApiResult},
 };
 use crate::server::{
@@ -32,12 +31,6 @@ use crate::shared::{
     paging::PageRequest,
     permissions::Permission,
 };
-
-type Params = Query<HashMap<String, String>>;
-
-fn param<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
-    q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
-}
 
 /// Who acts, with the expert record linked to their account (staff who see their own schedule).
 async fn actor(state: &AppState, p: &Principal) -> Result<Actor, AppError> {
@@ -271,19 +264,10 @@ pub async fn book_for(
 ) -> ApiResult<Value> {
     user.require(Permission::AppointmentsManageAll)?;
     let booking = form.parse().map_err(AppError::Validation)?;
-    if let Some(id) = booking.user_id {
-        crate::server::entities::users::Entity::find_by_id(id)
-            .one(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::field("userId", "No such user"))?;
-    }
     let rules = booking::rules(&state).await?;
     let appointment = appts::book(&state.db, &rules, booking, Some(user.0.user.id)).await?;
     Ok(ApiOk::created(json!({ "appointment": appointment })).message("Appointment booked"))
 }
-
-use sea_orm::EntityTrait;
 
 fn list_filter(q: &HashMap<String, String>, errors: &mut Vec<FieldError>) -> appts::Filter {
     let status = param(q, "status").and_then(|s| {

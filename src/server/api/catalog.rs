@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{
-    extract::CurrentUser,
+    extract::{param, path_id, CurrentUser, Params},
     response::{ApiOk, ApiResult},
 };
 use crate::server::{
@@ -26,16 +26,6 @@ use crate::server::{
 use crate::shared::{
     booking::Money, catalog::ServiceForm, errors::FieldError, paging::PageRequest, permissions::Permission,
 };
-
-pub fn path_id(raw: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| AppError::not_found(what))
-}
-
-type Params = Query<HashMap<String, String>>;
-
-fn param<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
-    q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
-}
 
 fn bool_param(q: &HashMap<String, String>, key: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
     match param(q, key) {

@@ -108,3 +108,16 @@ impl FromRequestParts<AppState> for Client {
         )))
     }
 }
+
+/// A path id; one that is not a UUID names nothing, so it is a 404 like an unknown one.
+pub fn path_id(raw: &str, what: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::not_found(what))
+}
+
+/// Query parameters as sent; each handler parses the ones it takes.
+pub type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+/// A query parameter, trimmed; empty counts as absent.
+pub fn param<'a>(q: &'a std::collections::HashMap<String, String>, key: &str) -> Option<&'a str> {
+    q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}

@@ -311,6 +311,12 @@ pub async fn book(
     booking: Booking,
     created_by: Option<Uuid>,
 ) -> AppResult<AppointmentView> {
+    if let Some(id) = booking.user_id {
+        crate::server::entities::users::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::field("userId", "No such user"))?;
+    }
     super::sweep::expire_due(db, rules.now).await?;
     let service = services::Entity::find_by_id(booking.service_id)
         .one(db)
