@@ -12,8 +12,11 @@ use leptos_router::{
 };
 
 use crate::shared::theme::Theme;
-use components::layout::Layout;
-use pages::{categories::CategoriesPage, login::LoginPage, not_found::NotFound};
+use components::{guard::provide_viewer, layout::Layout};
+use pages::{
+    appointments::AppointmentsPage, categories::CategoriesPage, dashboard::DashboardPage, home::Home,
+    login::LoginPage, not_found::NotFound, services::ServicesPage,
+};
 
 /// The HTML document around the app. Runs on the server only; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,13 +67,28 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Pulse admin portal"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Router>
-            <Layout>
-                <Routes fallback=NotFound>
-                    // Async: the page arrives complete, readable without JavaScript and with no layout shift.
-                    <Route path=path!("/categories") view=CategoriesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                </Routes>
-            </Layout>
+            <Portal/>
         </Router>
+    }
+}
+
+/// Everything inside the router: the viewer is loaded once per navigation, below the router so it
+/// can follow the location.
+#[component]
+fn Portal() -> impl IntoView {
+    provide_viewer();
+    view! {
+        <Layout>
+            // Async: each page arrives complete, readable without JavaScript, with no layout shift,
+            // and a guard's redirect or 403 can still set the status.
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/appointments") view=AppointmentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async/>
+                <Route path=path!("/categories") view=CategoriesPage ssr=SsrMode::Async/>
+            </Routes>
+        </Layout>
     }
 }

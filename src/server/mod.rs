@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod google_sign_in;
 pub mod health;
 pub mod identity;

@@ -11,10 +11,12 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use super::{error::AppError, state::AppState};
-use crate::shared::errors::PortalError;
+use super::{error::AppError, identity::accounts::Principal, state::AppState};
+use crate::shared::{errors::PortalError, permissions::Permission};
 
 pub const SERVER_FN_PREFIX: &str = "/api/fn/";
+
+pub use crate::shared::auth::START_PAGE;
 
 /// The application state, provided to every server function by `leptos_routes_with_context`.
 pub fn state() -> Result<AppState, PortalError> {
@@ -23,6 +25,36 @@ pub fn state() -> Result<AppState, PortalError> {
             "AppState missing from context"
         )))
     })
+}
+
+/// The signed-in portal user of this request, or 401. Every portal server function that reads or
+/// changes data starts here (or at [`authorize`]): the pages' guards only decide what to show.
+pub async fn signed_in() -> Result<(AppState, Principal), PortalError> {
+    let state = state()?;
+    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(internal)?;
+    match super::sessions::session_principal(&session, &state)
+        .await
+        .map_err(portal_error)?
+    {
+        Some(p) => Ok((state, p)),
+        None => Err(portal_error(AppError::Unauthorized(
+            "Your session has ended. Please sign in again.".into(),
+        ))),
+    }
+}
+
+/// Signed in and granted `permission`, or 401/403.
+pub async fn authorize(permission: Permission) -> Result<(AppState, Principal), PortalError> {
+    let (state, p) = signed_in().await?;
+    p.require(permission).map_err(portal_error)?;
+    Ok((state, p))
+}
+
+/// Signed in and granted any of `permissions`, or 401/403.
+pub async fn authorize_any(permissions: &[Permission]) -> Result<(AppState, Principal), PortalError> {
+    let (state, p) = signed_in().await?;
+    p.require_any(permissions).map_err(portal_error)?;
+    Ok((state, p))
 }
 
 /// Maps a service error for the browser, sets the HTTP status, and logs internal details.
@@ -56,24 +88,7 @@ pub fn client_info() -> super::identity::tokens::ClientInfo {
     }
 }
 
-/// Where to go after sign-in: a local path only, else the start page. Browsers drop tabs and
-/// newlines inside URLs and read `\\` as `/`, so `/\t/evil.example` would become `//evil.example`:
-/// any whitespace, control character or backslash disqualifies the path.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains("://")
-                && !n
-                    .chars()
-                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
-        {
-            n.to_owned()
-        }
-        _ => "/categories".to_owned(),
-    }
-}
+pub use crate::shared::auth::safe_next;
 
 pub fn internal(e: impl std::fmt::Display) -> PortalError {
     portal_error(AppError::Internal(anyhow::anyhow!("{e}")))
@@ -151,7 +166,7 @@ mod tests {
 
     #[test]
     fn sign_in_redirects_stay_on_this_site() {
-        use super::safe_next;
+        use super::{safe_next, START_PAGE};
         assert_eq!(safe_next(Some("/categories?x=1")), "/categories?x=1");
         for bad in [
             None,
@@ -165,7 +180,7 @@ mod tests {
             Some("/ /evil.example"),
             Some("categories"),
         ] {
-            assert_eq!(safe_next(bad), "/categories", "{bad:?}");
+            assert_eq!(safe_next(bad), START_PAGE, "{bad:?}");
         }
     }
 

@@ -157,11 +157,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
 
     let app = Router::new()
-        // Until the dashboard exists, the portal opens on its only page.
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::temporary("/categories") }),
-        )
+        .route("/appointments/export.csv", get(super::export::appointments_csv))
         // Rate-limited like the API: each start writes a (short-lived) session.
         .merge(
             Router::new()

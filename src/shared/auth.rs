@@ -41,6 +41,17 @@ pub struct PortalUser {
     pub permissions: Vec<String>,
 }
 
+impl PortalUser {
+    /// The same slugs the server checks; the portal uses this only to decide what to show.
+    pub fn can(&self, permission: super::permissions::Permission) -> bool {
+        self.permissions.iter().any(|s| s == permission.slug())
+    }
+
+    pub fn can_any(&self, permissions: &[super::permissions::Permission]) -> bool {
+        permissions.iter().any(|p| self.can(*p))
+    }
+}
+
 /// Why a redirect sign-in (Google) came back to the login page, as `/login?error=<code>`. One list,
 /// so the server's codes and the page's messages cannot drift apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +113,28 @@ impl SignInProblem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInOptions {
     pub google: bool,
+}
+
+/// Where a sign-in lands when it was not sent from a page (`/` picks the role's first page).
+pub const START_PAGE: &str = "/";
+
+/// Where to go after sign-in: a local path only, else the start page. Browsers drop tabs and
+/// newlines inside URLs and read `\\` as `/`, so `/\t/evil.example` would become `//evil.example`:
+/// any whitespace, control character or backslash disqualifies the path.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_owned()
+        }
+        _ => START_PAGE.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -291,6 +291,65 @@ pub fn parse_image_url(raw: &str) -> Result<Option<String>, &'static str> {
     Ok(Some(url.to_owned()))
 }
 
+/// A category as a form or JSON body sends it; absent fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CategoryForm {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(alias = "image_url")]
+    pub image_url: Option<String>,
+    pub icon: Option<String>,
+    #[serde(alias = "display_order")]
+    pub display_order: Option<i32>,
+    #[serde(alias = "is_active")]
+    pub is_active: Option<bool>,
+}
+
+impl CategoryForm {
+    /// The parsed form for a new category (a name is required).
+    pub fn parse_new(&self) -> Result<NewCategory, Vec<super::errors::FieldError>> {
+        use super::{catalog::CategoryName, errors::FieldError};
+        let mut errors = Vec::new();
+        let name = match self.name.as_deref() {
+            Some(n) => CategoryName::parse(n).map_err(|e| errors.push(e)).ok(),
+            None => {
+                errors.push(FieldError::new("name", "Name is required"));
+                None
+            }
+        };
+        let image_url = match self.image_url.as_deref().map(super::catalog::parse_image_url) {
+            Some(Ok(u)) => u,
+            Some(Err(e)) => {
+                errors.push(FieldError::new("imageUrl", e));
+                None
+            }
+            None => None,
+        };
+        match name {
+            Some(name) if errors.is_empty() => Ok(NewCategory {
+                name,
+                description: self
+                    .description
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+                image_url,
+                icon: self
+                    .icon
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+                display_order: self.display_order.unwrap_or(0),
+                is_active: self.is_active.unwrap_or(true),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

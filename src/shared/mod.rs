@@ -1,9 +1,11 @@
 //! Types compiled for both the server (`ssr`) and the browser (`hydrate`), so the portal, its server
 //! functions and the JSON API agree by construction.
 
+pub mod appointments;
 pub mod auth;
 pub mod booking;
 pub mod catalog;
+pub mod dashboard;
 pub mod errors;
 pub mod identity;
 pub mod paging;

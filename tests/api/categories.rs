@@ -2,7 +2,7 @@
 //! read the same rows through the same service function.
 
 use crate::both_backends;
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{create_account, spawn_app, Backend, TestApp, PASSWORD};
 use pulse::server::catalog::categories;
 use pulse::shared::catalog::{CategoryName, NewCategory};
 use scraper::{Html, Selector};
@@ -69,6 +69,7 @@ both_backends!(
 both_backends!(
     async fn portal_page_and_api_show_the_same_rows(backend: Backend) {
         let app = spawn_app(backend).await;
+        sign_in_staff(&app).await;
         let hair = add(&app, "Hair", 1, true, Some("Cuts")).await;
         let nails = add(&app, "Nails", 2, true, None).await;
         let retired = add(&app, "Retired", 3, false, None).await;
@@ -112,6 +113,7 @@ both_backends!(
 both_backends!(
     async fn portal_server_function_returns_the_same_categories(backend: Backend) {
         let app = spawn_app(backend).await;
+        sign_in_staff(&app).await;
         let hair = add(&app, "Hair", 1, true, None).await;
         let retired = add(&app, "Retired", 2, false, None).await;
         let r = app.server_fn("list_categories", &[]).await;
@@ -125,15 +127,32 @@ both_backends!(
 #[tokio::test]
 async fn empty_catalog_page_says_so() {
     let app = spawn_app(Backend::Sqlite).await;
+    sign_in_staff(&app).await;
     let html = app.get("/categories").await.text().await.unwrap();
     assert!(page_rows(&html).is_empty());
     assert!(html.contains("No categories yet."));
 }
 
 #[tokio::test]
-async fn root_redirects_to_categories() {
+async fn root_sends_strangers_to_sign_in() {
     let app = spawn_app(Backend::Sqlite).await;
     let r = app.get("/").await;
     assert!(r.status().is_redirection(), "{}", r.status());
-    assert_eq!(r.headers()["location"], "/categories");
+    assert_eq!(r.headers()["location"], "/login");
+}
+
+/// Signs `app.client` in to the portal as a staff member who may see the catalogue.
+async fn sign_in_staff(app: &TestApp) {
+    create_account(app, "staff@example.com", "Manager", true).await;
+    let r = app
+        .server_fn(
+            "sign_in",
+            &[("email", "staff@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
 }

@@ -299,7 +299,7 @@ both_backends!(
         let to_provider = start.headers()["location"].to_str().unwrap().to_owned();
         let back = oidc::sign_in_at_provider(&app.client, &to_provider, "admin@example.test").await;
         let r = app.client.get(&back).send().await.unwrap();
-        assert_eq!(location(r), "/categories");
+        assert_eq!(location(r), "/");
         let r = app.client.get(&back).send().await.unwrap();
         assert_eq!(location(r), "/login?error=google_expired");
         let me: Value = app.server_fn("current_user", &[]).await.json().await.unwrap();

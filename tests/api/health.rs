@@ -129,7 +129,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     // reqwest without its gzip feature leaves the body encoded, so the header is visible.
     let r = app
         .client
-        .get(app.url("/categories"))
+        .get(app.url("/login"))
         .header("accept-encoding", "gzip")
         .send()
         .await

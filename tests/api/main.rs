@@ -17,6 +17,7 @@ mod mail;
 mod migrations;
 mod oidc;
 mod portal_auth;
+mod portal_pages;
 mod rate_limit;
 mod registration;
 mod sessions;

@@ -26,7 +26,7 @@ fn cookie_value(set_cookie: &str) -> String {
 }
 
 async fn html_class(base: &str, cookie: Option<&str>) -> String {
-    let mut req = client().get(format!("{base}/categories"));
+    let mut req = client().get(format!("{base}/login"));
     if let Some(c) = cookie {
         req = req.header("cookie", format!("{COOKIE_NAME}={c}"));
     }

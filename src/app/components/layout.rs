@@ -1,22 +1,65 @@
-//! The portal's frame: sidebar navigation on wide screens, a top bar with a menu on phones.
+//! The portal's frame: sidebar navigation on wide screens, a top bar with a menu on phones. The
+//! items are those the viewer's role reaches, by the same permissions the server checks.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use super::{theme_toggle::ThemeToggle, user_menu::UserMenu};
+use super::{
+    guard::use_viewer, theme_toggle::ThemeToggle, toast::ToastRegion, toast::Toasts, user_menu::UserMenu,
+};
+use crate::shared::{auth::PortalUser, permissions::Permission};
 
-struct NavItem {
-    href: &'static str,
-    label: &'static str,
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// Shown when the role grants any of these (empty: everyone signed in).
+    pub any_of: &'static [Permission],
 }
 
-const NAV: &[NavItem] = &[NavItem {
-    href: "/categories",
-    label: "Categories",
-}];
+use Permission as P;
+
+/// Every page of the portal, in menu order. Each page's guard uses the same list.
+pub const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/dashboard",
+        label: "Dashboard",
+        any_of: &[P::DashboardView],
+    },
+    NavItem {
+        href: "/appointments",
+        label: "Appointments",
+        any_of: APPOINTMENTS,
+    },
+    NavItem {
+        href: "/services",
+        label: "Services",
+        any_of: &[P::ServicesView],
+    },
+    NavItem {
+        href: "/categories",
+        label: "Categories",
+        any_of: &[P::ServicesView],
+    },
+];
+
+/// Staff who see every appointment, or an expert who sees their own.
+pub const APPOINTMENTS: &[Permission] = &[
+    P::AppointmentsView,
+    P::AppointmentsManageAll,
+    P::AppointmentsViewOwn,
+];
+
+/// Where `user` starts: the first page of the menu their role reaches.
+pub fn start_page(user: &PortalUser) -> &'static str {
+    NAV.iter()
+        .find(|item| item.any_of.is_empty() || user.can_any(item.any_of))
+        .map_or("/profile", |item| item.href)
+}
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    Toasts::provide();
+    let viewer = use_viewer();
     let menu_open = RwSignal::new(false);
     let location = use_location();
     // Close the phone menu after any navigation (back and forward included).
@@ -37,12 +80,15 @@ pub fn Layout(children: Children) -> impl IntoView {
     });
 
     let nav_links = move || {
+        let user = viewer.get().and_then(Result::ok).flatten();
         NAV.iter()
+            .filter(|item| user.as_ref().is_some_and(|u| item.any_of.is_empty() || u.can_any(item.any_of)))
             .map(|item| {
                 view! {
                     <A
                         href=item.href
                         attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:text-slate-300 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-300"
+                        attr:data-testid=format!("nav-{}", item.href.trim_start_matches('/'))
                     >
                         {item.label}
                     </A>
@@ -54,10 +100,12 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <div class="flex min-h-screen">
             <aside class="hidden w-60 shrink-0 border-r border-slate-200 bg-white md:block dark:border-slate-800 dark:bg-slate-900">
-                <div class="flex h-16 items-center px-6 text-xl font-bold tracking-tight text-indigo-600 dark:text-indigo-400">
+                <a href="/" class="flex h-16 items-center px-6 text-xl font-bold tracking-tight text-indigo-600 dark:text-indigo-400">
                     "Pulse"
-                </div>
-                <nav class="space-y-1 px-3" aria-label="Main">{nav_links}</nav>
+                </a>
+                <nav class="space-y-1 px-3" aria-label="Main" data-testid="sidebar">
+                    <Transition fallback=|| ()>{nav_links}</Transition>
+                </nav>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
                 <header class="flex h-16 items-center justify-between border-b border-slate-200 bg-white px-4 md:px-8 dark:border-slate-800 dark:bg-slate-900">
@@ -68,6 +116,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                             aria-label="Open menu"
                             aria-expanded=move || menu_open.get().to_string()
                             on:click=move |_| menu_open.update(|open| *open = !*open)
+                            data-testid="menu-button"
                         >
                             "☰"
                         </button>
@@ -82,13 +131,15 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class="border-b border-slate-200 bg-white px-3 py-2 md:hidden dark:border-slate-800 dark:bg-slate-900"
                     class:hidden=move || !menu_open.get()
                     aria-label="Main (mobile)"
+                    data-testid="mobile-nav"
                     // Tapping a link closes the menu, even the link to the page already shown.
                     on:click=move |_| menu_open.set(false)
                 >
-                    {nav_links}
+                    <Transition fallback=|| ()>{nav_links}</Transition>
                 </nav>
                 <main class="flex-1 px-4 py-6 md:px-8">{children()}</main>
             </div>
         </div>
+        <ToastRegion/>
     }
 }

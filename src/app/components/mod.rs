@@ -1,3 +1,7 @@
+pub mod dialog;
+pub mod form;
+pub mod guard;
 pub mod layout;
 pub mod theme_toggle;
+pub mod toast;
 pub mod user_menu;

@@ -1,23 +1,18 @@
 //! Who is signed in, with sign-out; or a sign-in link.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
-use crate::app::server_fns::{current_user, SignOut};
+use super::guard::use_viewer;
+use crate::app::server_fns::SignOut;
 
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let location = use_location();
-    // Re-read after navigation (a sign-in redirects) and after signing out.
-    let user = Resource::new(
-        move || (location.pathname.get(), sign_out.version().get()),
-        |_| current_user(),
-    );
+    let viewer = use_viewer();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match user.await {
+                match viewer.await {
                     Ok(Some(u)) => view! {
                         <div class="flex items-center gap-3 text-sm">
                             <span class="hidden text-slate-700 sm:inline dark:text-slate-300" data-testid="current-user">

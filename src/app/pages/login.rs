@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::app::components::guard::{use_viewer, GoTo};
 use crate::app::server_fns::{sign_in_methods, SignIn};
-use crate::shared::auth::SignInProblem;
+use crate::shared::auth::{safe_next, SignInProblem};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -33,8 +34,15 @@ pub fn LoginPage() -> impl IntoView {
     };
     let input_class = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900";
 
+    let viewer = use_viewer();
     view! {
         <Title text="Sign in"/>
+        // Already signed in (a bookmark, the back button): go where the sign-in would have gone.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                viewer.await.ok().flatten().map(|_| view! { <GoTo path=safe_next(Some(&next()))/> })
+            })}
+        </Suspense>
         <div class="mx-auto mt-10 max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <h1 class="text-xl font-bold">"Sign in to Pulse"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"For owners and staff."</p>

@@ -13,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
             <p class="text-sm font-semibold text-indigo-600">"404"</p>
             <h1 class="mt-2 text-2xl font-bold">"Page not found"</h1>
             <p class="mt-2 text-slate-600 dark:text-slate-400">"The page you asked for does not exist."</p>
-            <a href="/categories" class="mt-6 inline-block text-indigo-600 hover:underline">"Go to categories"</a>
+            <a href="/" class="mt-6 inline-block text-indigo-600 hover:underline">"Go to your start page"</a>
         </div>
     }
 }

@@ -16,43 +16,23 @@ use super::{
 use crate::server::{
     booking::{
         self,
-        appointments::{self as appts, Actor, BookingForm},
+        appointments::{self as appts, BookingForm},
         availability,
         schedule::{self, AbsenceForm, HoursRange},
         settings::{self, SettingsChange},
     },
     error::AppError,
-    identity::accounts::Principal,
     state::AppState,
 };
 use crate::shared::{
+    appointments::AppointmentQuery,
     booking::{AppointmentStatus, PaymentMethod, PaymentStatus},
     errors::FieldError,
-    paging::PageRequest,
     permissions::Permission,
 };
 
-/// Who acts, with the expert record linked to their account (staff who see their own schedule).
-async fn actor(state: &AppState, p: &Principal) -> Result<Actor, AppError> {
-    let expert_id = if p.can(Permission::AppointmentsViewOwn) {
-        crate::server::catalog::experts::linked_to(&state.db, p.user.id).await?
-    } else {
-        None
-    };
-    Ok(Actor {
-        user_id: Some(p.user.id),
-        expert_id,
-        manages_all: p.can(Permission::AppointmentsManageAll),
-        views_all: p.can(Permission::AppointmentsView),
-    })
-}
-
 fn require_any(user: &CurrentUser, permissions: &[Permission]) -> Result<(), AppError> {
-    if permissions.iter().any(|p| user.0.can(*p)) {
-        Ok(())
-    } else {
-        user.require(permissions[0])
-    }
+    user.0.require_any(permissions)
 }
 
 // ---- settings ----
@@ -311,57 +291,21 @@ pub async fn list_all(
     user: CurrentUser,
     Query(q): Params,
 ) -> ApiResult<Value> {
-    // Staff who see everything, or an expert who sees their own schedule.
-    let own_schedule = match require_any(
-        &user,
-        &[Permission::AppointmentsView, Permission::AppointmentsManageAll],
-    ) {
-        Ok(()) => None,
-        Err(refused) => Some(actor(&state, &user.0).await?.expert_id.ok_or(refused)?),
+    let text = |key: &str| q.get(key).cloned();
+    let query = AppointmentQuery {
+        status: text("status"),
+        payment_status: text("paymentStatus"),
+        date: text("date"),
+        from: text("from"),
+        to: text("to"),
+        expert_id: text("expertId"),
+        search: text("search"),
+        page: text("page"),
+        limit: text("limit"),
     };
-    let mut errors = Vec::new();
-    let mut filter = list_filter(&q, &mut errors);
-    let rules = booking::rules(&state).await?;
-    let tz = rules.tz();
-    let day = |key: &str, errors: &mut Vec<FieldError>| {
-        param(&q, key).and_then(|raw| appts::parse_date(key, raw).map_err(|e| errors.push(e)).ok())
-    };
-    let start_of = |d: chrono::NaiveDate| booking::slots::day_start(tz, d);
-    if let Some(d) = day("date", &mut errors) {
-        filter.from = Some(start_of(d));
-        filter.to = d.succ_opt().map(start_of);
-    }
-    if let Some(d) = day("from", &mut errors) {
-        filter.from = Some(start_of(d));
-    }
-    if let Some(d) = day("to", &mut errors) {
-        filter.to = d.succ_opt().map(start_of);
-    }
-    filter.expert_id = match param(&q, "expertId").map(uuid::Uuid::parse_str) {
-        None => None,
-        Some(Ok(id)) => Some(id),
-        Some(Err(_)) => {
-            errors.push(FieldError::new("expertId", "expertId must be an id"));
-            None
-        }
-    };
-    filter.search = param(&q, "search").map(str::to_owned);
-    if own_schedule.is_some() {
-        filter.expert_id = own_schedule;
-    }
-    let page = PageRequest::parse(
-        q.get("page").map(String::as_str),
-        q.get("limit").map(String::as_str),
-        20,
-    )
-    .map_err(|e| errors.extend(e))
-    .ok();
-    let Some(page) = page.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors).into());
-    };
-    let (list, pagination) = appts::list(&state.db, &rules, &filter, Some(page), true).await?;
+    let page = booking::staff::list(&state, &user.0, &query, 20).await?;
     Ok(ApiOk::new(
-        json!({ "appointments": list, "pagination": pagination }),
+        json!({ "appointments": page.appointments, "pagination": page.pagination }),
     ))
 }
 
@@ -385,7 +329,7 @@ pub async fn get_one(
     let a = appts::get_for(
         &state.db,
         &rules,
-        actor(&state, &user.0).await?,
+        booking::staff::actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,
     )
     .await?;
@@ -513,7 +457,7 @@ pub async fn cancel(
     let a = appts::cancel(
         &state.db,
         &rules,
-        actor(&state, &user.0).await?,
+        booking::staff::actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,
         reason,
     )
@@ -532,7 +476,7 @@ pub async fn delete(
     appts::delete(
         &state.db,
         &rules,
-        actor(&state, &user.0).await?,
+        booking::staff::actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,
     )
     .await?;

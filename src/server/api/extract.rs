@@ -24,16 +24,8 @@ const SIGNED_OUT_BY_CHANGE: &str =
 pub struct CurrentUser(pub Principal);
 
 impl CurrentUser {
-    /// The one permission check: 403 unless the caller's role grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.0.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden {
-                message: "You do not have permission to perform this action.".into(),
-                code: None,
-            })
-        }
+        self.0.require(permission)
     }
 }
 

@@ -8,7 +8,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
@@ -20,190 +19,11 @@ use crate::server::{
     error::{AppError, AppResult},
     search,
 };
+pub use crate::shared::appointments::{parse_date, parse_time, AppointmentView, Booking, BookingForm};
 use crate::shared::{
     booking::{AppointmentStatus, Money, PaymentMethod, PaymentStatus},
-    errors::FieldError,
-    identity::{Email, Phone},
     paging::{PageRequest, Pagination},
 };
-
-/// The contract's `POST /appointments` body (and `POST /appointments/admin`, with `userId`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct BookingForm {
-    pub service_id: String,
-    pub appointment_date: String,
-    pub appointment_time: String,
-    pub customer_name: String,
-    pub customer_phone: String,
-    pub customer_email: Option<String>,
-    pub expert_id: Option<String>,
-    pub notes: Option<String>,
-    /// A boolean, or the string "true" (older app builds).
-    pub pay_now: serde_json::Value,
-    pub payment_method: Option<String>,
-    /// Staff booking on behalf of a customer account.
-    pub user_id: Option<String>,
-}
-
-/// A booking request, parsed.
-#[derive(Debug, Clone)]
-pub struct Booking {
-    pub service_id: Uuid,
-    pub date: NaiveDate,
-    pub time: NaiveTime,
-    pub customer_name: String,
-    pub customer_phone: String,
-    pub customer_email: Option<String>,
-    pub expert_id: Option<Uuid>,
-    pub notes: Option<String>,
-    pub pay_now: bool,
-    pub payment_method: Option<PaymentMethod>,
-    pub user_id: Option<Uuid>,
-}
-
-fn parse_uuid(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    match Uuid::parse_str(raw.trim()) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            errors.push(FieldError::new(field, "Must be a valid id"));
-            None
-        }
-    }
-}
-
-fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    raw.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .and_then(|s| parse_uuid(field, s, errors))
-}
-
-/// A calendar date, `YYYY-MM-DD`, in years 1900 to 9999 (date arithmetic near chrono's limits
-/// would overflow; no booking lives there).
-pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
-    use chrono::Datelike;
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| (1900..=9999).contains(&d.year()))
-        .ok_or_else(|| FieldError::new(field, "Must be a date as YYYY-MM-DD"))
-}
-
-pub fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, FieldError> {
-    crate::shared::booking::ClockTime::parse(raw)
-        .filter(|t| *t != crate::shared::booking::ClockTime::END_OF_DAY)
-        .map(|t| NaiveTime::MIN + Duration::minutes(i64::from(t.minutes())))
-        .ok_or_else(|| FieldError::new(field, "Must be a time as HH:mm (24 h)"))
-}
-
-impl BookingForm {
-    pub fn parse(&self) -> Result<Booking, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let service_id = parse_uuid("serviceId", &self.service_id, &mut errors);
-        let date = parse_date("appointmentDate", &self.appointment_date)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let time = parse_time("appointmentTime", &self.appointment_time)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let name = self.customer_name.trim();
-        if name.is_empty() || name.chars().count() > 255 {
-            errors.push(FieldError::new(
-                "customerName",
-                "Name must be 1 to 255 characters",
-            ));
-        }
-        let phone = Phone::parse(&self.customer_phone)
-            .map_err(|e| errors.push(FieldError::new("customerPhone", e.message)))
-            .ok();
-        let email = match self
-            .customer_email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            Some(raw) => Email::parse(raw)
-                .map(|e| Some(e.as_str().to_owned()))
-                .map_err(|e| errors.push(FieldError::new("customerEmail", e.message)))
-                .unwrap_or(None),
-            None => None,
-        };
-        let expert_id = optional_uuid("expertId", self.expert_id.as_deref(), &mut errors);
-        let user_id = optional_uuid("userId", self.user_id.as_deref(), &mut errors);
-        let notes = self.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        if notes.is_some_and(|n| n.chars().count() > 2000) {
-            errors.push(FieldError::new("notes", "At most 2000 characters"));
-        }
-        let pay_now = match &self.pay_now {
-            serde_json::Value::Bool(b) => *b,
-            serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
-            _ => false,
-        };
-        let payment_method = match self
-            .payment_method
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-        {
-            Some(raw) => match PaymentMethod::parse(raw) {
-                Some(m) => Some(m),
-                None => {
-                    errors.push(FieldError::new(
-                        "paymentMethod",
-                        "Must be one of online, cash, card, stripe, jazzcash",
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        match (service_id, date, time, phone) {
-            (Some(service_id), Some(date), Some(time), Some(phone)) if errors.is_empty() => Ok(Booking {
-                service_id,
-                date,
-                time,
-                customer_name: name.to_owned(),
-                customer_phone: phone.as_str().to_owned(),
-                customer_email: email,
-                expert_id,
-                notes: notes.map(str::to_owned),
-                pay_now,
-                payment_method,
-                user_id,
-            }),
-            _ => Err(errors),
-        }
-    }
-}
-
-/// An appointment as the app and the portal read it (contract §2.5 keys, snake_case). Date and
-/// time are the business's wall clock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppointmentView {
-    pub id: Uuid,
-    pub user_id: Option<Uuid>,
-    pub service_id: Uuid,
-    pub service_name: String,
-    pub expert_id: Uuid,
-    pub expert_name: String,
-    pub customer_name: String,
-    pub customer_phone: String,
-    pub customer_email: Option<String>,
-    pub appointment_date: String,
-    pub appointment_time: String,
-    pub duration: i32,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub status: String,
-    pub payment_status: String,
-    pub payment_method: Option<String>,
-    pub total_price: String,
-    pub notes: Option<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub cancelled_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
 
 /// Who acts on an appointment.
 #[derive(Debug, Clone, Copy)]
@@ -716,8 +536,9 @@ async fn views(
     rows: Vec<entity::Model>,
 ) -> AppResult<Vec<AppointmentView>> {
     use std::collections::HashMap;
-    let service_ids: Vec<Uuid> = rows.iter().map(|r| r.service_id).collect();
-    let expert_ids: Vec<Uuid> = rows.iter().map(|r| r.expert_id).collect();
+    // Distinct ids: a long export names the same few services and experts thousands of times.
+    let service_ids: std::collections::BTreeSet<Uuid> = rows.iter().map(|r| r.service_id).collect();
+    let expert_ids: std::collections::BTreeSet<Uuid> = rows.iter().map(|r| r.expert_id).collect();
     let services: HashMap<Uuid, String> = services::Entity::find()
         .filter(services::Column::Id.is_in(service_ids))
         .all(db)

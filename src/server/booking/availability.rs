@@ -4,7 +4,6 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
@@ -180,21 +179,7 @@ pub async fn qualified_experts<C: ConnectionTrait>(
         .await?)
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExpertSlots {
-    pub expert_id: Uuid,
-    pub name: String,
-    pub slots: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Availability {
-    pub date: String,
-    pub service_id: Uuid,
-    pub experts: Vec<ExpertSlots>,
-}
+pub use crate::shared::appointments::{Availability, ExpertSlots};
 
 /// Free starts per qualified expert (or the one asked for) for `service_id` on `date`.
 pub async fn availability<C: ConnectionTrait>(

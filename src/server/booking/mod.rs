@@ -6,6 +6,7 @@ pub mod availability;
 pub mod schedule;
 pub mod settings;
 pub mod slots;
+pub mod staff;
 pub mod stats;
 pub mod sweep;
 

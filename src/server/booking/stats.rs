@@ -8,7 +8,6 @@ use sea_orm::{
     sea_query::{Expr, Func},
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
 };
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::{availability::Rules, slots::day_start};
@@ -21,56 +20,7 @@ use crate::shared::{
     permissions::{CUSTOMER_ROLE, USER_ROLE},
 };
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stats {
-    pub total_revenue: String,
-    pub month_revenue: String,
-    pub today_revenue: String,
-    pub period_revenue: String,
-    pub total_appointments: u64,
-    pub period_appointments: u64,
-    pub by_status: BTreeMap<String, u64>,
-    pub customers: u64,
-    pub active_services: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DayRevenue {
-    pub date: String,
-    pub revenue: String,
-    pub appointments: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TopService {
-    pub id: Uuid,
-    pub name: String,
-    pub bookings: u64,
-    pub revenue: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StaffPerformance {
-    pub id: Uuid,
-    pub name: String,
-    pub appointments: u64,
-    pub completed: u64,
-    pub revenue: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Dashboard {
-    pub period: u32,
-    pub stats: Stats,
-    pub revenue_data: Vec<DayRevenue>,
-    pub top_services: Vec<TopService>,
-    pub staff_performance: Vec<StaffPerformance>,
-}
+pub use crate::shared::dashboard::{Dashboard, DayRevenue, StaffPerformance, Stats, TopService};
 
 #[derive(Debug, FromQueryResult)]
 struct Sum {

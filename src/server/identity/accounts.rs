@@ -95,6 +95,26 @@ impl Principal {
         self.permissions.contains(&permission)
     }
 
+    /// The one permission check, for the API and the portal alike: 403 unless the role grants it.
+    pub fn require(&self, permission: Permission) -> AppResult<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                message: "You do not have permission to perform this action.".into(),
+                code: None,
+            })
+        }
+    }
+
+    /// Passes when the role grants any of `permissions`.
+    pub fn require_any(&self, permissions: &[Permission]) -> AppResult<()> {
+        match permissions.iter().find(|p| self.can(**p)) {
+            Some(_) => Ok(()),
+            None => self.require(permissions[0]),
+        }
+    }
+
     pub fn role_name(&self) -> &str {
         self.role.as_ref().map_or("No role", |r| r.name.as_str())
     }

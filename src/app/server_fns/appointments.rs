@@ -1,0 +1,231 @@
+//! Appointments for staff: the filtered list, the choices its filters and forms offer, walk-in
+//! bookings with real availability, and the row actions. The rules (state machine, overlap guard,
+//! who sees what) are `server::booking`'s, shared with `/api/v1`.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::shared::{
+    appointments::{AppointmentPage, AppointmentQuery, AppointmentView, Availability, BookingForm},
+    errors::PortalError,
+};
+
+/// A name to pick in a select (an expert, a service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: Uuid,
+    pub name: String,
+    /// A service's length in minutes; 0 for experts.
+    pub minutes: i32,
+}
+
+/// What the appointments page's filters and booking form offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentChoices {
+    pub experts: Vec<Choice>,
+    pub services: Vec<Choice>,
+    /// The signed-in user may book, move, cancel, complete and delete any appointment.
+    pub manages: bool,
+    /// The list is narrowed to this expert's own schedule.
+    pub own_expert: Option<Uuid>,
+    /// Today in the business's time zone, `YYYY-MM-DD`.
+    pub today: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_appointments", input = Json)]
+pub async fn list_appointments(query: AppointmentQuery) -> Result<AppointmentPage, PortalError> {
+    use crate::server::{booking, portal};
+    let (state, p) = portal::signed_in().await?;
+    booking::staff::list(&state, &p, &query, 20)
+        .await
+        .map_err(portal::portal_error)
+}
+
+#[server(prefix = "/api/fn", endpoint = "appointment_choices")]
+pub async fn load_appointment_choices() -> Result<AppointmentChoices, PortalError> {
+    use crate::server::{booking, catalog, portal};
+    use crate::shared::{paging::PageRequest, permissions::Permission};
+    let (state, p) = portal::signed_in().await?;
+    let own_expert = booking::staff::list_scope(&state, &p)
+        .await
+        .map_err(portal::portal_error)?;
+    let all = PageRequest { page: 1, limit: 500 };
+    let (experts, _) = catalog::experts::list(
+        &state.db,
+        &catalog::experts::Filter {
+            active_only: true,
+            ..Default::default()
+        },
+        all,
+    )
+    .await
+    .map_err(portal::portal_error)?;
+    let (services, _) = catalog::services::list(
+        &state.db,
+        &catalog::services::Filter {
+            is_active: Some(true),
+            ..Default::default()
+        },
+        all,
+    )
+    .await
+    .map_err(portal::portal_error)?;
+    let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
+    Ok(AppointmentChoices {
+        experts: experts
+            .into_iter()
+            .filter(|e| own_expert.is_none_or(|own| own == e.id))
+            .map(|e| Choice {
+                id: e.id,
+                name: e.name,
+                minutes: 0,
+            })
+            .collect(),
+        services: services
+            .into_iter()
+            .map(|s| Choice {
+                id: s.id,
+                name: s.name,
+                minutes: s.duration,
+            })
+            .collect(),
+        manages: p.can(Permission::AppointmentsManageAll),
+        own_expert,
+        today: rules.today().format("%Y-%m-%d").to_string(),
+    })
+}
+
+/// Free starts for a service on a day (optionally one expert), for booking and rescheduling.
+#[server(prefix = "/api/fn", endpoint = "free_slots")]
+pub async fn free_slots(
+    service_id: Uuid,
+    date: String,
+    expert_id: Option<Uuid>,
+) -> Result<Availability, PortalError> {
+    use crate::server::{booking, portal};
+    use crate::shared::{appointments::parse_date, permissions::Permission};
+    let (state, _) = portal::authorize(Permission::AppointmentsManageAll).await?;
+    let date = parse_date("date", &date)
+        .map_err(|e| portal::portal_error(crate::server::error::AppError::Validation(vec![e])))?;
+    let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
+    booking::availability::availability(&state.db, &rules, service_id, date, expert_id)
+        .await
+        .map_err(portal::portal_error)
+}
+
+/// A walk-in or phone booking by staff.
+#[server(prefix = "/api/fn", endpoint = "book_appointment", input = Json)]
+pub async fn book_appointment(form: BookingForm) -> Result<AppointmentView, PortalError> {
+    use crate::server::{booking, error::AppError, portal};
+    use crate::shared::permissions::Permission;
+    let (state, p) = portal::authorize(Permission::AppointmentsManageAll).await?;
+    let booking = form
+        .parse()
+        .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
+    let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
+    booking::appointments::book(&state.db, &rules, booking, Some(p.user.id))
+        .await
+        .map_err(portal::portal_error)
+}
+
+/// A row action on one appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppointmentChange {
+    Confirm,
+    Complete,
+    NoShow,
+    Cancel {
+        reason: Option<String>,
+    },
+    MarkPaid {
+        method: String,
+    },
+    Reschedule {
+        date: String,
+        time: String,
+        expert_id: Option<Uuid>,
+    },
+    Delete,
+}
+
+impl AppointmentChange {
+    /// What the toast says when it worked.
+    pub fn done(&self) -> &'static str {
+        match self {
+            Self::Confirm => "Appointment confirmed",
+            Self::Complete => "Appointment completed",
+            Self::NoShow => "Marked as no-show",
+            Self::Cancel { .. } => "Appointment cancelled",
+            Self::MarkPaid { .. } => "Payment recorded",
+            Self::Reschedule { .. } => "Appointment rescheduled",
+            Self::Delete => "Appointment deleted",
+        }
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_appointment", input = Json)]
+pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(), PortalError> {
+    use crate::server::{
+        booking::{self, appointments as appts},
+        error::AppError,
+        portal,
+    };
+    use crate::shared::{
+        appointments::{parse_date, parse_time},
+        booking::{AppointmentStatus, PaymentMethod},
+        permissions::Permission,
+    };
+    let (state, p) = portal::authorize(Permission::AppointmentsManageAll).await?;
+    let fail = portal::portal_error;
+    let rules = booking::rules(&state).await.map_err(fail)?;
+    let db = &state.db;
+    let status = |s| appts::set_status(db, &rules, id, s, None);
+    match change {
+        AppointmentChange::Confirm => status(AppointmentStatus::Confirmed).await.map(drop),
+        AppointmentChange::Complete => status(AppointmentStatus::Completed).await.map(drop),
+        AppointmentChange::NoShow => status(AppointmentStatus::NoShow).await.map(drop),
+        AppointmentChange::Cancel { reason } => {
+            let actor = booking::staff::actor(&state, &p).await.map_err(fail)?;
+            let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
+                return Err(fail(AppError::field("reason", "At most 500 characters")));
+            }
+            appts::cancel(db, &rules, actor, id, reason).await.map(drop)
+        }
+        AppointmentChange::MarkPaid { method } => {
+            let method = PaymentMethod::parse(&method).ok_or_else(|| {
+                fail(AppError::field(
+                    "paymentMethod",
+                    "Must be one of online, cash, card, stripe, jazzcash",
+                ))
+            })?;
+            appts::mark_paid(db, &rules, id, method).await.map(drop)
+        }
+        AppointmentChange::Reschedule {
+            date,
+            time,
+            expert_id,
+        } => {
+            let mut errors = Vec::new();
+            let date = parse_date("appointmentDate", &date)
+                .map_err(|e| errors.push(e))
+                .ok();
+            let time = parse_time("appointmentTime", &time)
+                .map_err(|e| errors.push(e))
+                .ok();
+            let (Some(date), Some(time)) = (date, time) else {
+                return Err(fail(AppError::Validation(errors)));
+            };
+            appts::reschedule(db, &rules, id, date, time, expert_id)
+                .await
+                .map(drop)
+        }
+        AppointmentChange::Delete => {
+            let actor = booking::staff::actor(&state, &p).await.map_err(fail)?;
+            appts::delete(db, &rules, actor, id).await
+        }
+    }
+    .map_err(fail)
+}

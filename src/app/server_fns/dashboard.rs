@@ -1,0 +1,41 @@
+//! The dashboard's data: figures for a period, and the latest bookings for those who may see them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::shared::{appointments::AppointmentView, dashboard::Dashboard, errors::PortalError};
+
+/// The dashboard periods, in days.
+pub const PERIODS: [u32; 3] = [7, 30, 90];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub dashboard: Dashboard,
+    /// The ten most recently booked; empty for roles that may not see appointments.
+    pub recent: Vec<AppointmentView>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "load_dashboard")]
+pub async fn load_dashboard(period: u32) -> Result<DashboardData, PortalError> {
+    use crate::server::{booking, error::AppError, portal};
+    use crate::shared::permissions::Permission;
+    let (state, p) = portal::authorize(Permission::DashboardView).await?;
+    if !PERIODS.contains(&period) {
+        return Err(portal::portal_error(AppError::field(
+            "period",
+            "period must be 7, 30 or 90",
+        )));
+    }
+    let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
+    let dashboard = booking::stats::dashboard(&state.db, &rules, period)
+        .await
+        .map_err(portal::portal_error)?;
+    let recent = if p.can(Permission::AppointmentsView) || p.can(Permission::AppointmentsManageAll) {
+        booking::appointments::recent(&state.db, &rules, 10)
+            .await
+            .map_err(portal::portal_error)?
+    } else {
+        Vec::new()
+    };
+    Ok(DashboardData { dashboard, recent })
+}

@@ -1,0 +1,124 @@
+//! What staff may see and do with appointments, in one place for `/api/v1` and the portal: who acts
+//! (with the expert record linked to their account), and the staff list, which an expert without
+//! `appointments.view` sees narrowed to their own schedule.
+
+use super::{
+    appointments::{self, Actor, Filter},
+    slots::day_start,
+};
+use crate::server::{
+    error::{AppError, AppResult},
+    identity::accounts::Principal,
+    state::AppState,
+};
+use crate::shared::{
+    appointments::{AppointmentPage, AppointmentQuery},
+    paging::PageRequest,
+    permissions::Permission,
+};
+
+/// Who acts, with the expert record linked to their account (staff who see their own schedule).
+pub async fn actor(state: &AppState, p: &Principal) -> AppResult<Actor> {
+    let expert_id = if p.can(Permission::AppointmentsViewOwn) {
+        crate::server::catalog::experts::linked_to(&state.db, p.user.id).await?
+    } else {
+        None
+    };
+    Ok(Actor {
+        user_id: Some(p.user.id),
+        expert_id,
+        manages_all: p.can(Permission::AppointmentsManageAll),
+        views_all: p.can(Permission::AppointmentsView),
+    })
+}
+
+/// Which appointments the staff list shows `p`: all of them (`None`), or one expert's schedule.
+/// Refused when `p` may see neither.
+pub async fn list_scope(state: &AppState, p: &Principal) -> AppResult<Option<uuid::Uuid>> {
+    match p.require_any(&[Permission::AppointmentsView, Permission::AppointmentsManageAll]) {
+        Ok(()) => Ok(None),
+        Err(refused) => Ok(Some(actor(state, p).await?.expert_id.ok_or(refused)?)),
+    }
+}
+
+/// The staff list: filters parsed (field errors as 400), scoped to what `p` may see, newest first.
+pub async fn list(
+    state: &AppState,
+    p: &Principal,
+    query: &AppointmentQuery,
+    default_limit: u64,
+) -> AppResult<AppointmentPage> {
+    let scope = list_scope(state, p).await?;
+    let (filter, page) = parse(state, query, default_limit).await?;
+    let filter = Filter {
+        expert_id: scope.or(filter.expert_id),
+        ..filter
+    };
+    let rules = super::rules(state).await?;
+    let (appointments, pagination) = appointments::list(&state.db, &rules, &filter, Some(page), true).await?;
+    Ok(AppointmentPage {
+        appointments,
+        pagination: pagination.unwrap_or_else(|| page.of(0)),
+    })
+}
+
+/// Every appointment the filters match (all pages), for the CSV export; `p`'s scope applies.
+pub async fn export(
+    state: &AppState,
+    p: &Principal,
+    query: &AppointmentQuery,
+) -> AppResult<Vec<appointments::AppointmentView>> {
+    let scope = list_scope(state, p).await?;
+    let (filter, _) = parse(state, query, 1).await?;
+    let filter = Filter {
+        expert_id: scope.or(filter.expert_id),
+        ..filter
+    };
+    let rules = super::rules(state).await?;
+    // In pages, so no single query binds or holds an unbounded number of rows at once.
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = PageRequest {
+            page: number,
+            limit: 500,
+        };
+        let (rows, pagination) = appointments::list(&state.db, &rules, &filter, Some(page), true).await?;
+        all.extend(rows);
+        if pagination.is_none_or(|p| number >= p.pages) {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+async fn parse(
+    state: &AppState,
+    query: &AppointmentQuery,
+    default_limit: u64,
+) -> AppResult<(Filter, PageRequest)> {
+    let parsed = query.parse();
+    let page = PageRequest::parse(query.page.as_deref(), query.limit.as_deref(), default_limit);
+    let (parsed, page) = match (parsed, page) {
+        (Ok(f), Ok(p)) => (f, p),
+        (a, b) => {
+            let mut errors = a.err().unwrap_or_default();
+            errors.extend(b.err().unwrap_or_default());
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let tz = super::settings::get(&state.db, state.config.business_timezone)
+        .await?
+        .tz();
+    Ok((
+        Filter {
+            user_id: None,
+            status: parsed.status,
+            payment_status: parsed.payment_status,
+            from: parsed.from_day.map(|d| day_start(tz, d)),
+            to: parsed.to_day.and_then(|d| d.succ_opt()).map(|d| day_start(tz, d)),
+            expert_id: parsed.expert_id,
+            search: parsed.search,
+        },
+        page,
+    ))
+}
