@@ -47,7 +47,8 @@ test('sign-in works before the page has hydrated (plain form post)', async () =>
   await page.getByTestId('login-email').fill(EMAIL);
   await page.getByTestId('login-password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${BASE}/categories`);
+  // No page was asked for: `/` sends an owner to the first page of their menu.
+  await page.waitForURL(`${BASE}/dashboard`);
   assert.match(await page.getByTestId('current-user').innerText(), /E2E Owner/);
   await context.close();
 });

@@ -32,3 +32,35 @@ export async function openPage(browser, options = {}) {
 export async function hydrated(page) {
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15000 });
 }
+
+export const EMAIL = process.env.E2E_EMAIL ?? 'owner@e2e.test';
+export const PASSWORD = process.env.E2E_PASSWORD ?? 'E2eOwnerPass1!';
+
+/** A page in a context already signed in to the portal as the e2e owner (through the sign-in
+ * server function, so the session cookie is the real one). */
+export async function signedInPage(browser, options = {}) {
+  const opened = await openPage(browser, options);
+  const r = await opened.context.request.post(`${BASE}/api/fn/sign_in`, {
+    form: { email: EMAIL, password: PASSWORD },
+    headers: { accept: 'application/json' },
+    maxRedirects: 0,
+  });
+  if (r.status() >= 400) throw new Error(`sign-in failed: ${r.status()} ${await r.text()}`);
+  return opened;
+}
+
+/** Calls `/api/v1` as the e2e owner (set-up data for a test). */
+export async function api(request, method, path, body) {
+  if (!api.token) {
+    const r = await request.post(`${BASE}/api/v1/auth/login`, { data: { email: EMAIL, password: PASSWORD } });
+    api.token = (await r.json()).data.accessToken;
+  }
+  const r = await request.fetch(`${BASE}/api/v1${path}`, {
+    method,
+    data: body,
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  const json = await r.json();
+  if (r.status() >= 400) throw new Error(`${method} ${path}: ${r.status()} ${JSON.stringify(json)}`);
+  return json.data;
+}

@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SUITE, SHOTS, launch, openPage, hydrated } from './browser.mjs';
+import { BASE, SUITE, SHOTS, launch, openPage, signedInPage, hydrated } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test('the categories page hydrates and filters in the browser without a request', async () => {
-  const { context, page, errors } = await openPage(browser);
+  const { context, page, errors } = await signedInPage(browser);
   await page.goto(`${BASE}/categories`);
   await hydrated(page);
   const rows = page.getByTestId('category-row');
@@ -36,7 +36,7 @@ test('the categories page hydrates and filters in the browser without a request'
 });
 
 test('the page is readable with JavaScript disabled', async () => {
-  const { context, page } = await openPage(browser, { javaScriptEnabled: false });
+  const { context, page } = await signedInPage(browser, { javaScriptEnabled: false });
   await page.goto(`${BASE}/categories`);
   assert.ok((await page.getByTestId('category-row').count()) >= 6);
   assert.match(await page.getByTestId('category-count').innerText(), /^Showing \d+ of \d+$/);
@@ -45,7 +45,7 @@ test('the page is readable with JavaScript disabled', async () => {
 
 test('the theme switch applies at once and is remembered by the session', async () => {
   const { context, page, errors } = await openPage(browser);
-  await page.goto(`${BASE}/categories`);
+  await page.goto(`${BASE}/login`);
   await hydrated(page);
   assert.equal(await page.evaluate(() => document.documentElement.className), 'light');
   const saved = page.waitForResponse((r) => r.url().endsWith('/api/fn/set_theme') && r.status() === 200);
@@ -56,7 +56,7 @@ test('the theme switch applies at once and is remembered by the session', async 
   await page.reload();
   assert.equal(await page.evaluate(() => document.documentElement.className), 'dark', 'server rendered the saved theme');
   await hydrated(page);
-  await page.screenshot({ path: `${SHOTS}categories-dark-${SUITE}.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS}login-dark-${SUITE}.png`, fullPage: true });
   assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
   await context.close();
 });
@@ -70,7 +70,7 @@ test('unknown pages show the portal 404', async () => {
 });
 
 test('on a phone the sidebar folds into a menu', async () => {
-  const { context, page, errors } = await openPage(browser, { viewport: { width: 390, height: 844 } });
+  const { context, page, errors } = await signedInPage(browser, { viewport: { width: 390, height: 844 } });
   await page.goto(`${BASE}/categories`);
   await hydrated(page);
   const mobileNav = page.getByRole('navigation', { name: 'Main (mobile)' });

@@ -240,7 +240,7 @@ both_backends!(
         let owner = portal(app, "owner@example.com").await;
         for (page, marker) in [
             ("/dashboard", "stat-total-revenue"),
-            ("/appointments", "filters"),
+            ("/appointments", "export-csv"),
             ("/services", "service-row"),
             ("/categories", "category-row"),
         ] {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
-    form::{Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
+    form::{AfterHydration, Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
     layout::APPOINTMENTS,
     toast::use_toasts,
@@ -157,20 +157,16 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
             <div>
                 <h1 class="text-2xl font-bold tracking-tight">"Appointments"</h1>
-                {move || choices.with_value(|c| c.own_expert.is_some()).then(|| view! {
-                    <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="own-schedule">"Your own schedule."</p>
-                })}
+                <p class="text-sm text-slate-600 dark:text-slate-400" hidden=choices.with_value(|c| c.own_expert.is_none()) data-testid="own-schedule">"Your own schedule."</p>
             </div>
             <div class="flex gap-2">
-                <a href=export_href download rel="external" class=BUTTON_SECONDARY data-testid="export-csv">"Export CSV"</a>
-                {manages.then(|| view! {
-                    <button type="button" class=BUTTON_PRIMARY on:click=move |_| booking_open.set(true) data-testid="new-booking">
-                        "New booking"
-                    </button>
-                })}
+                <a href=export_href download="appointments.csv" rel="external" class=BUTTON_SECONDARY data-testid="export-csv">"Export CSV"</a>
+                <button type="button" class=BUTTON_PRIMARY class:hidden=!manages hidden=!manages on:click=move |_| booking_open.set(true) data-testid="new-booking">
+                    "New booking"
+                </button>
             </div>
         </div>
-        <Filters choices/>
+        <AfterHydration><Filters choices/></AfterHydration>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -194,9 +190,7 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                        {rows.is_empty().then(|| view! {
-                                            <tr><td colspan="8"><Empty message="No appointments match these filters."/></td></tr>
-                                        })}
+                                        <tr hidden=!rows.is_empty()><td colspan="8"><Empty message="No appointments match these filters."/></td></tr>
                                         {rows.into_iter().map(|a| {
                                             let a = StoredValue::new(a);
                                             let status = a.with_value(|a| AppointmentStatus::parse(&a.status));
@@ -225,24 +219,12 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
                                                     </td>
                                                     {manages.then(|| view! {
                                                         <td class="whitespace-nowrap px-4 py-3 text-right">
-                                                            {can(AppointmentStatus::Confirmed).then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| act(AppointmentChange::Confirm) data-testid="action-confirm">"Confirm"</button>
-                                                            })}
-                                                            {can(AppointmentStatus::Completed).then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| act(AppointmentChange::Complete) data-testid="action-complete">"Complete"</button>
-                                                            })}
-                                                            {can(AppointmentStatus::NoShow).then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| act(AppointmentChange::NoShow) data-testid="action-no-show">"No-show"</button>
-                                                            })}
-                                                            {can_pay.then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| dialog(Dialog::Pay) data-testid="action-pay">"Mark paid"</button>
-                                                            })}
-                                                            {can_move.then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| dialog(Dialog::Move) data-testid="action-reschedule">"Reschedule"</button>
-                                                            })}
-                                                            {can(AppointmentStatus::Cancelled).then(|| view! {
-                                                                <button type="button" class=BUTTON_SMALL disabled=is_busy on:click=move |_| dialog(Dialog::Cancel) data-testid="action-cancel">"Cancel"</button>
-                                                            })}
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can(AppointmentStatus::Confirmed) disabled=is_busy on:click=move |_| act(AppointmentChange::Confirm) data-testid="action-confirm">"Confirm"</button>
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can(AppointmentStatus::Completed) disabled=is_busy on:click=move |_| act(AppointmentChange::Complete) data-testid="action-complete">"Complete"</button>
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can(AppointmentStatus::NoShow) disabled=is_busy on:click=move |_| act(AppointmentChange::NoShow) data-testid="action-no-show">"No-show"</button>
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can_pay disabled=is_busy on:click=move |_| dialog(Dialog::Pay) data-testid="action-pay">"Mark paid"</button>
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can_move disabled=is_busy on:click=move |_| dialog(Dialog::Move) data-testid="action-reschedule">"Reschedule"</button>
+                                                            <button type="button" class=BUTTON_SMALL hidden=!can(AppointmentStatus::Cancelled) disabled=is_busy on:click=move |_| dialog(Dialog::Cancel) data-testid="action-cancel">"Cancel"</button>
                                                             <button type="button" class="rounded px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50 disabled:opacity-50 dark:text-red-300 dark:hover:bg-red-950" disabled=is_busy on:click=move |_| dialog(Dialog::Delete) data-testid="action-delete">"Delete"</button>
                                                         </td>
                                                     })}
@@ -329,8 +311,7 @@ fn Filters(choices: StoredValue<AppointmentChoices>) -> impl IntoView {
                 "To"
                 <input type="date" name="to" class=INPUT prop:value=move || q().to.unwrap_or_default() data-testid="filter-to"/>
             </label>
-            {(!own).then(|| view! {
-                <label class=LABEL>
+            <label class=LABEL class:hidden=own hidden=own>
                     "Expert"
                     <select name="expertId" class=INPUT data-testid="filter-expert">
                         <option value="">"Anyone"</option>
@@ -341,7 +322,6 @@ fn Filters(choices: StoredValue<AppointmentChoices>) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-            })}
             <div class="col-span-2 flex items-end gap-2 md:col-span-7">
                 <button type="submit" class=BUTTON_PRIMARY data-testid="filter-apply">"Apply filters"</button>
                 <A href="/appointments" attr:class=BUTTON_SECONDARY>"Clear"</A>

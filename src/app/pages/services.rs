@@ -178,14 +178,14 @@ fn Services() -> impl IntoView {
                                             </tr>
                                         </thead>
                                         <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                                            {rows.is_empty().then(|| view! { <tr><td colspan="7"><Empty message="No services match."/></td></tr> })}
+                                            <tr hidden=!rows.is_empty()><td colspan="7"><Empty message="No services match."/></td></tr>
                                             {rows.into_iter().map(|s| {
                                                 let s = StoredValue::new(s);
                                                 s.with_value(|v| view! {
                                                     <tr data-testid="service-row" data-id=v.id.to_string()>
                                                         <td class="px-4 py-3">
                                                             <div class="flex items-center gap-3">
-                                                                {v.image_url.clone().map(|u| view! { <img src=u alt="" class="h-10 w-10 rounded object-cover" loading="lazy" width="40" height="40"/> })}
+                                                                <img src=v.image_url.clone().unwrap_or_default() hidden=v.image_url.is_none() alt="" class="h-10 w-10 rounded object-cover" loading="lazy" width="40" height="40"/>
                                                                 <div>
                                                                     <span class="font-medium" data-testid="service-name">{v.name.clone()}</span>
                                                                     <span class="block max-w-xs truncate text-xs text-slate-500">{v.description.clone().unwrap_or_default()}</span>
