@@ -540,7 +540,9 @@ fn SlotPicker(
     );
     // A new day, expert or service makes the old pick meaningless.
     Effect::new(move |_| {
-        (service.track(), date.track(), expert.track());
+        service.track();
+        date.track();
+        expert.track();
         picked.set(None);
     });
     view! {
