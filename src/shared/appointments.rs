@@ -81,6 +81,17 @@ pub fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, FieldError> {
         .ok_or_else(|| FieldError::new(field, "Must be a time as HH:mm (24 h)"))
 }
 
+/// A day and a start time, as a reschedule sends them; each wrong one is a field error.
+pub fn parse_slot(date: &str, time: &str) -> Result<(NaiveDate, NaiveTime), Vec<FieldError>> {
+    match (
+        parse_date("appointmentDate", date),
+        parse_time("appointmentTime", time),
+    ) {
+        (Ok(d), Ok(t)) => Ok((d, t)),
+        (d, t) => Err(d.err().into_iter().chain(t.err()).collect()),
+    }
+}
+
 impl BookingForm {
     pub fn parse(&self) -> Result<Booking, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -130,16 +141,9 @@ impl BookingForm {
             .map(str::trim)
             .filter(|m| !m.is_empty())
         {
-            Some(raw) => match PaymentMethod::parse(raw) {
-                Some(m) => Some(m),
-                None => {
-                    errors.push(FieldError::new(
-                        "paymentMethod",
-                        "Must be one of online, cash, card, stripe, jazzcash",
-                    ));
-                    None
-                }
-            },
+            Some(raw) => PaymentMethod::parse_field("paymentMethod", raw)
+                .map_err(|e| errors.push(e))
+                .ok(),
             None => None,
         };
         match (service_id, date, time, phone) {

@@ -175,6 +175,14 @@ string_enum!(PaymentMethod {
     Jazzcash => "jazzcash",
 });
 
+impl PaymentMethod {
+    /// The method a form or body names, or its field error.
+    pub fn parse_field(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::parse(raw)
+            .ok_or_else(|| FieldError::new(field, "Must be one of online, cash, card, stripe, jazzcash"))
+    }
+}
+
 impl AppointmentStatus {
     /// reserved → confirmed | cancelled; confirmed → completed | cancelled | no_show; the rest are
     /// final.

@@ -3,6 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::form::FieldErrors;
+use crate::shared::errors::PortalError;
+
 #[derive(Debug, Clone, PartialEq)]
 struct Toast {
     id: u64,
@@ -78,4 +81,27 @@ pub fn ToastRegion() -> impl IntoView {
             </For>
         </div>
     }
+}
+
+/// Reports an action's result the same way on every page: success runs `on_ok`; a failure puts its
+/// field messages under the form's inputs (when the form has `errors`) and anything else in a toast.
+/// `result` is read reactively, e.g. `move || action.value().get()`.
+pub fn report<O: 'static>(
+    result: impl Fn() -> Option<Result<O, PortalError>> + 'static,
+    errors: Option<FieldErrors>,
+    on_ok: impl Fn(O) + 'static,
+) {
+    let toasts = use_toasts();
+    Effect::new(move |_| match result() {
+        None => {}
+        Some(Ok(value)) => on_ok(value),
+        Some(Err(e)) => match errors {
+            Some(fields) if !e.errors.is_empty() => fields.set(e.errors),
+            Some(fields) => {
+                toasts.err(e.message);
+                fields.set(Vec::new());
+            }
+            None => toasts.err(e.message),
+        },
+    });
 }

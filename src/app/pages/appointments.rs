@@ -15,7 +15,7 @@ use crate::app::components::{
     form::{AfterHydration, Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
     layout::APPOINTMENTS,
-    toast::use_toasts,
+    toast::{report, use_toasts},
 };
 use crate::app::server_fns::{
     free_slots, list_appointments, load_appointment_choices, AppointmentChange, AppointmentChoices,
@@ -111,26 +111,21 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
         change.dispatch(ChangeAppointment { id: a.id, change: c });
     };
     // One place answers every row action: toast, refresh, close the dialog (or show its errors).
+    report(
+        move || change.value().get(),
+        Some(dialog_errors),
+        move |()| {
+            let done = change.input().get_untracked().map(|i| i.change.done());
+            toasts.ok(done.unwrap_or("Saved"));
+            for d in [cancel_open, pay_open, move_open, delete_open] {
+                d.set(false);
+            }
+            version.update(|v| *v += 1);
+        },
+    );
     Effect::new(move |_| {
-        let Some(result) = change.value().get() else {
-            return;
-        };
-        busy.set(None);
-        match result {
-            Ok(()) => {
-                let done = change.input().get_untracked().map(|i| i.change.done());
-                toasts.ok(done.unwrap_or("Saved"));
-                for d in [cancel_open, pay_open, move_open, delete_open] {
-                    d.set(false);
-                }
-                version.update(|v| *v += 1);
-            }
-            Err(e) => {
-                if e.errors.is_empty() {
-                    toasts.err(e.message.clone());
-                }
-                dialog_errors.set(e.errors);
-            }
+        if change.value().with(Option::is_some) {
+            busy.set(None);
         }
     });
     let open_dialog = move |a: &AppointmentView, which: Dialog| {
@@ -601,27 +596,20 @@ fn BookingDialog(
     let toasts = use_toasts();
     let book = ServerAction::<BookAppointment>::new();
     let errors: FieldErrors = RwSignal::new(Vec::new());
-    Effect::new(move |_| {
-        let Some(result) = book.value().get() else { return };
-        match result {
-            Ok(a) => {
-                toasts.ok(format!(
-                    "Booked {} for {} at {}",
-                    a.service_name,
-                    a.customer_name,
-                    hhmm(&a.appointment_time)
-                ));
-                open.set(false);
-                on_booked.run(());
-            }
-            Err(e) => {
-                if e.errors.is_empty() {
-                    toasts.err(e.message.clone());
-                }
-                errors.set(e.errors);
-            }
-        }
-    });
+    report(
+        move || book.value().get(),
+        Some(errors),
+        move |a| {
+            toasts.ok(format!(
+                "Booked {} for {} at {}",
+                a.service_name,
+                a.customer_name,
+                hhmm(&a.appointment_time)
+            ));
+            open.set(false);
+            on_booked.run(());
+        },
+    );
     view! {
         <Modal open title="New booking" test_id="booking-dialog">
             {move || {

@@ -10,7 +10,7 @@ use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
     form::{FieldErrors, FieldMessage, INPUT, LABEL},
     guard::{use_viewer, Guarded},
-    toast::use_toasts,
+    toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_categories, DeleteCategory, SaveCategory};
 use crate::shared::{
@@ -60,22 +60,15 @@ fn Categories() -> impl IntoView {
     let save = ServerAction::<SaveCategory>::new();
     let remove = ServerAction::<DeleteCategory>::new();
     let errors: FieldErrors = RwSignal::new(Vec::new());
-    Effect::new(move |_| {
-        let Some(result) = save.value().get() else { return };
-        match result {
-            Ok(c) => {
-                toasts.ok(format!("Saved {}", c.name));
-                editing.edit_open.set(false);
-                version.update(|v| *v += 1);
-            }
-            Err(e) => {
-                if e.errors.is_empty() {
-                    toasts.err(e.message.clone());
-                }
-                errors.set(e.errors);
-            }
-        }
-    });
+    report(
+        move || save.value().get(),
+        Some(errors),
+        move |c| {
+            toasts.ok(format!("Saved {}", c.name));
+            editing.edit_open.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
     Effect::new(move |_| {
         let Some(result) = remove.value().get() else {
             return;

@@ -13,7 +13,7 @@ use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
     form::{Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::{use_viewer, Guarded},
-    toast::use_toasts,
+    toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_categories, list_services, DeleteService, SaveService, ServiceQuery};
 use crate::shared::{
@@ -82,35 +82,24 @@ fn Services() -> impl IntoView {
     let save = ServerAction::<SaveService>::new();
     let remove = ServerAction::<DeleteService>::new();
     let errors: FieldErrors = RwSignal::new(Vec::new());
-    Effect::new(move |_| {
-        let Some(result) = save.value().get() else { return };
-        match result {
-            Ok(s) => {
-                toasts.ok(format!("Saved {}", s.name));
-                edit_open.set(false);
-                version.update(|v| *v += 1);
-            }
-            Err(e) => {
-                if e.errors.is_empty() {
-                    toasts.err(e.message.clone());
-                }
-                errors.set(e.errors);
-            }
-        }
-    });
-    Effect::new(move |_| {
-        let Some(result) = remove.value().get() else {
-            return;
-        };
-        match result {
-            Ok(()) => {
-                toasts.ok("Service deleted");
-                delete_open.set(false);
-                version.update(|v| *v += 1);
-            }
-            Err(e) => toasts.err(e.message),
-        }
-    });
+    report(
+        move || save.value().get(),
+        Some(errors),
+        move |s| {
+            toasts.ok(format!("Saved {}", s.name));
+            edit_open.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
+    report(
+        move || remove.value().get(),
+        None,
+        move |()| {
+            toasts.ok("Service deleted");
+            delete_open.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
     let open_editor = move |s: Option<Service>| {
         errors.set(Vec::new());
         editing.set(Some(s));

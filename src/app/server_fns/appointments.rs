@@ -173,7 +173,7 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
         portal,
     };
     use crate::shared::{
-        appointments::{parse_date, parse_time},
+        appointments::parse_slot,
         booking::{AppointmentStatus, PaymentMethod},
         permissions::Permission,
     };
@@ -195,12 +195,8 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
             appts::cancel(db, &rules, actor, id, reason).await.map(drop)
         }
         AppointmentChange::MarkPaid { method } => {
-            let method = PaymentMethod::parse(&method).ok_or_else(|| {
-                fail(AppError::field(
-                    "paymentMethod",
-                    "Must be one of online, cash, card, stripe, jazzcash",
-                ))
-            })?;
+            let method = PaymentMethod::parse_field("paymentMethod", &method)
+                .map_err(|e| fail(AppError::Validation(vec![e])))?;
             appts::mark_paid(db, &rules, id, method).await.map(drop)
         }
         AppointmentChange::Reschedule {
@@ -208,16 +204,7 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
             time,
             expert_id,
         } => {
-            let mut errors = Vec::new();
-            let date = parse_date("appointmentDate", &date)
-                .map_err(|e| errors.push(e))
-                .ok();
-            let time = parse_time("appointmentTime", &time)
-                .map_err(|e| errors.push(e))
-                .ok();
-            let (Some(date), Some(time)) = (date, time) else {
-                return Err(fail(AppError::Validation(errors)));
-            };
+            let (date, time) = parse_slot(&date, &time).map_err(|e| fail(AppError::Validation(e)))?;
             appts::reschedule(db, &rules, id, date, time, expert_id)
                 .await
                 .map(drop)

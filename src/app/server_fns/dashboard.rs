@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::shared::{appointments::AppointmentView, dashboard::Dashboard, errors::PortalError};
 
-/// The dashboard periods, in days.
-pub const PERIODS: [u32; 3] = [7, 30, 90];
+pub use crate::shared::dashboard::PERIODS;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardData {
@@ -17,15 +16,9 @@ pub struct DashboardData {
 
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
 pub async fn load_dashboard(period: u32) -> Result<DashboardData, PortalError> {
-    use crate::server::{booking, error::AppError, portal};
+    use crate::server::{booking, portal};
     use crate::shared::permissions::Permission;
     let (state, p) = portal::authorize(Permission::DashboardView).await?;
-    if !PERIODS.contains(&period) {
-        return Err(portal::portal_error(AppError::field(
-            "period",
-            "period must be 7, 30 or 90",
-        )));
-    }
     let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
     let dashboard = booking::stats::dashboard(&state.db, &rules, period)
         .await

@@ -381,12 +381,8 @@ pub async fn pay(
     Json(body): Json<PayBody>,
 ) -> ApiResult<Value> {
     user.require(Permission::AppointmentsManageAll)?;
-    let method = PaymentMethod::parse(&body.payment_method).ok_or_else(|| {
-        AppError::field(
-            "paymentMethod",
-            "Must be one of online, cash, card, stripe, jazzcash",
-        )
-    })?;
+    let method = PaymentMethod::parse_field("paymentMethod", &body.payment_method)
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let rules = booking::rules(&state).await?;
     let a = appts::mark_paid(&state.db, &rules, path_id(&id, "Appointment")?, method).await?;
     Ok(ApiOk::new(json!({ "appointment": a })).message("Payment recorded"))
@@ -407,25 +403,18 @@ pub async fn reschedule(
     Json(body): Json<RescheduleBody>,
 ) -> ApiResult<Value> {
     user.require(Permission::AppointmentsManageAll)?;
-    let mut errors = Vec::new();
-    let date = appts::parse_date("appointmentDate", &body.appointment_date)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let time = appts::parse_time("appointmentTime", &body.appointment_time)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let slot = crate::shared::appointments::parse_slot(&body.appointment_date, &body.appointment_time);
+    let mut errors = slot.as_ref().err().cloned().unwrap_or_default();
     let expert_id = match body.expert_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => uuid::Uuid::parse_str(raw)
             .map_err(|_| errors.push(FieldError::new("expertId", "Must be a valid id")))
             .ok(),
     };
-    let (Some(date), Some(time)) = (date, time) else {
-        return Err(AppError::Validation(errors).into());
+    let (date, time) = match slot {
+        Ok(slot) if errors.is_empty() => slot,
+        _ => return Err(AppError::Validation(errors).into()),
     };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors).into());
-    }
     let rules = booking::rules(&state).await?;
     let a = appts::reschedule(
         &state.db,
@@ -494,13 +483,8 @@ pub async fn dashboard(
     Query(q): Params,
 ) -> ApiResult<Value> {
     user.require(Permission::DashboardView)?;
-    let period = match param(&q, "period") {
-        None => 30,
-        Some("7") => 7,
-        Some("30") => 30,
-        Some("90") => 90,
-        Some(_) => return Err(AppError::field("period", "period must be 7, 30 or 90").into()),
-    };
+    // Not a number is refused like any period the service does not offer.
+    let period = param(&q, "period").map_or(30, |p| p.parse().unwrap_or(0));
     let rules = booking::rules(&state).await?;
     let d = booking::stats::dashboard(&state.db, &rules, period).await?;
     Ok(ApiOk::new(

@@ -4,6 +4,7 @@
 
 use super::{
     appointments::{self, Actor, Filter},
+    availability::Rules,
     slots::day_start,
 };
 use crate::server::{
@@ -49,12 +50,8 @@ pub async fn list(
     default_limit: u64,
 ) -> AppResult<AppointmentPage> {
     let scope = list_scope(state, p).await?;
-    let (filter, page) = parse(state, query, default_limit).await?;
-    let filter = Filter {
-        expert_id: scope.or(filter.expert_id),
-        ..filter
-    };
     let rules = super::rules(state).await?;
+    let (filter, page) = parse(&rules, query, default_limit, scope)?;
     let (appointments, pagination) = appointments::list(&state.db, &rules, &filter, Some(page), true).await?;
     Ok(AppointmentPage {
         appointments,
@@ -69,12 +66,8 @@ pub async fn export(
     query: &AppointmentQuery,
 ) -> AppResult<Vec<appointments::AppointmentView>> {
     let scope = list_scope(state, p).await?;
-    let (filter, _) = parse(state, query, 1).await?;
-    let filter = Filter {
-        expert_id: scope.or(filter.expert_id),
-        ..filter
-    };
     let rules = super::rules(state).await?;
+    let (filter, _) = parse(&rules, query, 1, scope)?;
     // In pages, so no single query binds or holds an unbounded number of rows at once.
     let mut all = Vec::new();
     for number in 1.. {
@@ -91,10 +84,13 @@ pub async fn export(
     Ok(all)
 }
 
-async fn parse(
-    state: &AppState,
+/// The query as a filter on the business's calendar days, narrowed to `scope` (an expert's own
+/// schedule) whatever expert it names.
+fn parse(
+    rules: &Rules,
     query: &AppointmentQuery,
     default_limit: u64,
+    scope: Option<uuid::Uuid>,
 ) -> AppResult<(Filter, PageRequest)> {
     let parsed = query.parse();
     let page = PageRequest::parse(query.page.as_deref(), query.limit.as_deref(), default_limit);
@@ -106,9 +102,7 @@ async fn parse(
             return Err(AppError::Validation(errors));
         }
     };
-    let tz = super::settings::get(&state.db, state.config.business_timezone)
-        .await?
-        .tz();
+    let tz = rules.tz();
     Ok((
         Filter {
             user_id: None,
@@ -116,7 +110,7 @@ async fn parse(
             payment_status: parsed.payment_status,
             from: parsed.from_day.map(|d| day_start(tz, d)),
             to: parsed.to_day.and_then(|d| d.succ_opt()).map(|d| day_start(tz, d)),
-            expert_id: parsed.expert_id,
+            expert_id: scope.or(parsed.expert_id),
             search: parsed.search,
         },
         page,

@@ -52,8 +52,14 @@ async fn paid_sum<C: ConnectionTrait>(
         .unwrap_or(0))
 }
 
-/// The dashboard for the last `period` days (today included).
+/// The dashboard for the last `period` days (today included): one of `PERIODS`.
 pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -> AppResult<Dashboard> {
+    if !crate::shared::dashboard::PERIODS.contains(&period) {
+        return Err(crate::server::error::AppError::field(
+            "period",
+            "period must be 7, 30 or 90",
+        ));
+    }
     let tz = rules.tz();
     let today = rules.today();
     let first_day = today - Duration::days(i64::from(period) - 1);
