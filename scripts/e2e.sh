@@ -17,6 +17,15 @@ trap 'kill "$OIDC_PID" 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 100); do grep -q '^OIDC_ISSUER=' "$WORK/oidc.out" && break; sleep 0.1; done
 OIDC_ISSUER=$(sed -n 's/^OIDC_ISSUER=//p' "$WORK/oidc.out")
 [ -n "$OIDC_ISSUER" ] || { echo "the OpenID Connect provider did not start" >&2; cat "$WORK/oidc.err" >&2; exit 1; }
+# A real SMTP server on loopback keeps what Pulse sends, for tests that follow emailed links and codes.
+node end2end/mail/sink.mjs >"$WORK/mail.out" 2>"$WORK/mail.err" &
+MAIL_PID=$!
+trap 'kill "$OIDC_PID" "$MAIL_PID" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do grep -q '^MAIL_SINK=' "$WORK/mail.out" && break; sleep 0.1; done
+SMTP_URL=$(sed -n 's/^SMTP_URL=//p' "$WORK/mail.out")
+export MAIL_SINK=$(sed -n 's/^MAIL_SINK=//p' "$WORK/mail.out")
+[ -n "$MAIL_SINK" ] || { echo "the mail sink did not start" >&2; cat "$WORK/mail.err" >&2; exit 1; }
+
 GOOGLE=(GOOGLE_CLIENT_ID=pulse-test-client GOOGLE_CLIENT_SECRET=pulse-test-client-secret GOOGLE_ISSUER_URL="$OIDC_ISSUER")
 
 run_suite() {
@@ -25,7 +34,8 @@ run_suite() {
   echo "== end-to-end on $label (port $port)"
   # A staff account for the sign-in tests, made the way production makes one.
   env "$@" PULSE_OWNER_PASSWORD="$E2E_PASSWORD" "$BIN" create-owner --email "$E2E_EMAIL" --name "E2E Owner" >/dev/null
-  start_pulse "$BIN" "$label" "$port" "$@"
+  # Emailed links point at this server, as PUBLIC_URL does in production.
+  start_pulse "$BIN" "$label" "$port" "$@" SMTP_URL="$SMTP_URL" PUBLIC_URL="http://127.0.0.1:$port"
   local status=0
   (cd end2end && BASE_URL="http://127.0.0.1:$port" SUITE="$label" node --test --test-concurrency=1 tests/) || status=$?
   stop_pulse

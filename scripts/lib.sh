@@ -40,7 +40,8 @@ new_postgres_db() {
 # waits for /readyz; on failure prints the server log and exits.
 start_pulse() {
   local bin=$1 label=$2 port=$3; shift 3
-  local vars=("$@" PULSE_ENV=test LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site)
+  # Every browser test comes from 127.0.0.1: no per-client limit (tested in Rust) unless asked.
+  local vars=(RATE_LIMIT_MAX_REQUESTS=0 "$@" PULSE_ENV=test LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site)
   env "${vars[@]}" "$bin" seed-demo >/dev/null
   SERVER_LOG="$WORK/server-$label.log"
   env "${vars[@]}" "$bin" serve >"$SERVER_LOG" 2>&1 &

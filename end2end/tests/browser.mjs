@@ -18,6 +18,20 @@ export async function launch() {
   });
 }
 
+/** A staff account with `roleId`, made the way an owner makes one: invited by email
+ * (`/users/assign-role`), then the password set through the emailed link's token. */
+export async function invitedStaff(request, roleId, email, password = 'StaffPass1!e2e') {
+  await api(request, 'POST', '/users/assign-role', { email, roleId });
+  const mail = await mailTo(email, /./);
+  const token = /set-password\?token=([A-Za-z0-9_\-%.]+)/.exec(mail.text)?.[1];
+  if (!token) throw new Error(`no set-password link in: ${mail.text}`);
+  const r = await request.post(`${BASE}/api/v1/auth/set-password`, {
+    data: { token: decodeURIComponent(token), password },
+  });
+  if (r.status() >= 400) throw new Error(`set-password: ${r.status()} ${await r.text()}`);
+  return { email, password };
+}
+
 /** A new page that records console errors and uncaught exceptions. */
 export async function openPage(browser, options = {}) {
   const context = await browser.newContext(options);
@@ -38,10 +52,10 @@ export const PASSWORD = process.env.E2E_PASSWORD ?? 'E2eOwnerPass1!';
 
 /** A page in a context already signed in to the portal as the e2e owner (through the sign-in
  * server function, so the session cookie is the real one). */
-export async function signedInPage(browser, options = {}) {
+export async function signedInPage(browser, options = {}, who = { email: EMAIL, password: PASSWORD }) {
   const opened = await openPage(browser, options);
   const r = await opened.context.request.post(`${BASE}/api/fn/sign_in`, {
-    form: { email: EMAIL, password: PASSWORD },
+    form: { email: who.email, password: who.password },
     headers: { accept: 'application/json' },
     maxRedirects: 0,
   });
@@ -63,4 +77,19 @@ export async function api(request, method, path, body) {
   const json = await r.json();
   if (r.status() >= 400) throw new Error(`${method} ${path}: ${r.status()} ${JSON.stringify(json)}`);
   return json.data;
+}
+
+/** The newest email sent to `to` whose subject matches `subject`, waiting for Pulse's outbox to
+ * deliver it to the test SMTP server (end2end/mail/sink.mjs). */
+export async function mailTo(to, subject = /./, timeout = 20000) {
+  const sink = process.env.MAIL_SINK;
+  if (!sink) throw new Error('MAIL_SINK is not set: run the tests through scripts/e2e.sh');
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${sink}/messages?to=${encodeURIComponent(to)}`);
+    const found = (await r.json()).filter((m) => subject.test(m.subject));
+    if (found.length) return found[found.length - 1];
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`no email to ${to} matching ${subject} within ${timeout} ms`);
 }
