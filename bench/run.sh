@@ -59,8 +59,26 @@ bench() {
   echo "== $label POST /api/v1/appointments under contention ($CONNECTIONS connections, $DURATION, 2 threads)"
   BENCH_TOKEN=$token BENCH_SERVICE=$service BENCH_DAY=$busy_day \
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/book.lua "$base/appointments" | summary
+  # The portal's heaviest pages, rendered on the server for a signed-in owner (the bookings above
+  # fill the dashboard and the first page of the appointments table). One connection shows the
+  # time to render one page; eight, the throughput.
+  local jar="$WORK/cookies-$label"
+  curl -fs -c "$jar" -o /dev/null "http://127.0.0.1:$port/api/fn/sign_in" -H 'Accept: application/json' \
+    --data-urlencode email=bench@example.com --data-urlencode password=BenchPassw0rd!
+  local cookie; cookie=$(awk '$6 == "pulse_session" { print $6 "=" $7 }' "$jar")
+  [ -n "$cookie" ] || { echo "portal sign-in failed" >&2; exit 1; }
+  for page in /dashboard /appointments; do
+    for c in 1 8; do
+      echo "== $label GET $page signed in ($c connections, $DURATION)"
+      wrk -t1 -c"$c" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$page" | summary
+    done
+  done
   stop_pulse
 }
+
+# The release wasm the browser downloads, raw and as gzip -9 would send it.
+wasm=target/site/pkg/pulse.wasm
+echo "== release wasm: $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c "$wasm" | wc -c) bytes gzip -9"
 
 # JSON field by dotted path from stdin (python3 is on every machine this runs on).
 json() { python3 -c "import json,sys; v=json.load(sys.stdin)

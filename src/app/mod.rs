@@ -14,8 +14,22 @@ use leptos_router::{
 use crate::shared::theme::Theme;
 use components::{guard::provide_viewer, layout::Layout};
 use pages::{
-    appointments::AppointmentsPage, categories::CategoriesPage, dashboard::DashboardPage, home::Home,
-    login::LoginPage, not_found::NotFound, services::ServicesPage,
+    appointments::AppointmentsPage,
+    audit::AuditPage,
+    calendar::CalendarPage,
+    categories::CategoriesPage,
+    dashboard::DashboardPage,
+    experts::ExpertsPage,
+    home::Home,
+    login::LoginPage,
+    not_found::NotFound,
+    password::{ForgotPasswordPage, ResetPasswordPage, SetPasswordPage},
+    profile::ProfilePage,
+    roles::RolesPage,
+    schedule::{ClosuresPage, ExpertSchedulePage},
+    services::ServicesPage,
+    settings::SettingsPage,
+    users::{UserDetailPage, UsersPage},
 };
 
 /// The HTML document around the app. Runs on the server only; the browser hydrates `<body>`.
@@ -84,10 +98,23 @@ fn Portal() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/appointments") view=AppointmentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async/>
                 <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async/>
                 <Route path=path!("/categories") view=CategoriesPage ssr=SsrMode::Async/>
+                <Route path=path!("/experts") view=ExpertsPage ssr=SsrMode::Async/>
+                <Route path=path!("/experts/:id") view=ExpertSchedulePage ssr=SsrMode::Async/>
+                <Route path=path!("/closures") view=ClosuresPage ssr=SsrMode::Async/>
+                <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>
+                <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>
         </Layout>
     }

@@ -16,6 +16,32 @@ use crate::shared::{errors::PortalError, permissions::Permission};
 
 pub const SERVER_FN_PREFIX: &str = "/api/fn/";
 
+/// Server functions that check a password, spend a token or send an email: rate-limited per
+/// client like `/api/v1`, so they cannot be used to guess passwords or flood a mailbox. The rest of
+/// `/api/fn` serves signed-in pages and is not.
+const CREDENTIAL_FNS: &[&str] = &[
+    "sign_in",
+    "forgot_password",
+    "reset_link_status",
+    "reset_password",
+    "password_setup_info",
+    "set_password",
+    "change_password",
+];
+
+pub async fn limit_credentials(state: State<AppState>, req: Request, next: Next) -> Response {
+    let limited = req
+        .uri()
+        .path()
+        .strip_prefix(SERVER_FN_PREFIX)
+        .is_some_and(|name| CREDENTIAL_FNS.contains(&name));
+    if limited {
+        super::rate_limit::limit(state, req, next).await
+    } else {
+        next.run(req).await
+    }
+}
+
 pub use crate::shared::auth::START_PAGE;
 
 /// The application state, provided to every server function by `leptos_routes_with_context`.

@@ -181,7 +181,10 @@ pub fn router(state: AppState) -> Router {
                 super::rate_limit::limit,
             )),
         )
-        .merge(portal)
+        .merge(portal.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            portal::limit_credentials,
+        )))
         .layer(axum::middleware::from_fn(portal::error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

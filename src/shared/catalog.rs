@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::errors::FieldError;
+use super::{
+    errors::FieldError,
+    identity::{Email, Phone},
+};
 
 /// A service category as the mobile app and the portal read it (snake_case keys, contract §2.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -346,6 +349,130 @@ impl CategoryForm {
                 is_active: self.is_active.unwrap_or(true),
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// An expert as a form or JSON body sends it; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ExpertForm {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub specialty: Option<String>,
+    pub bio: Option<String>,
+    #[serde(alias = "image_url")]
+    pub image_url: Option<String>,
+    #[serde(alias = "is_active")]
+    pub is_active: Option<bool>,
+    #[serde(alias = "service_ids")]
+    pub service_ids: Option<Vec<String>>,
+    /// Links the expert to a staff account, so they see their own schedule.
+    #[serde(alias = "user_id")]
+    pub user_id: Option<String>,
+}
+
+/// A parsed [`ExpertForm`]: `None` leaves a field as it is; `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ExpertChanges {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub specialty: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub image_url: Option<Option<String>>,
+    pub is_active: Option<bool>,
+    pub service_ids: Option<Vec<Uuid>>,
+    pub user_id: Option<Option<Uuid>>,
+}
+
+fn optional_text(raw: &str, max: usize) -> Result<Option<String>, ()> {
+    let t = raw.trim();
+    if t.chars().count() > max {
+        return Err(());
+    }
+    Ok(Some(t.to_owned()).filter(|t| !t.is_empty()))
+}
+
+impl ExpertForm {
+    pub fn parse(&self, creating: bool) -> Result<ExpertChanges, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut out = ExpertChanges::default();
+        match self.name.as_deref() {
+            Some(raw) => match CategoryName::parse(raw) {
+                Ok(n) => out.name = Some(n.as_str().to_owned()),
+                Err(e) => errors.push(e),
+            },
+            None if creating => errors.push(FieldError::new("name", "Name is required")),
+            None => {}
+        }
+        if let Some(raw) = self.email.as_deref() {
+            if raw.trim().is_empty() {
+                out.email = Some(None);
+            } else {
+                match Email::parse(raw) {
+                    Ok(e) => out.email = Some(Some(e.as_str().to_owned())),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        if let Some(raw) = self.phone.as_deref() {
+            if raw.trim().is_empty() {
+                out.phone = Some(None);
+            } else {
+                match Phone::parse(raw) {
+                    Ok(p) => out.phone = Some(Some(p.as_str().to_owned())),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        for (field, raw, max, slot) in [
+            ("specialty", &self.specialty, 255, &mut out.specialty),
+            ("bio", &self.bio, 5000, &mut out.bio),
+        ] {
+            if let Some(raw) = raw {
+                match optional_text(raw, max) {
+                    Ok(v) => *slot = Some(v),
+                    Err(()) => errors.push(FieldError::new(field, format!("At most {max} characters"))),
+                }
+            }
+        }
+        if let Some(url) = &self.image_url {
+            match parse_image_url(url) {
+                Ok(u) => out.image_url = Some(u),
+                Err(e) => errors.push(FieldError::new("imageUrl", e)),
+            }
+        }
+        if let Some(ids) = &self.service_ids {
+            match ids
+                .iter()
+                .map(|s| Uuid::parse_str(s.trim()))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(mut ids) => {
+                    ids.sort();
+                    ids.dedup();
+                    out.service_ids = Some(ids);
+                }
+                Err(_) => errors.push(FieldError::new("serviceIds", "Must be a list of service ids")),
+            }
+        }
+        if let Some(raw) = self.user_id.as_deref() {
+            if raw.trim().is_empty() {
+                out.user_id = Some(None);
+            } else {
+                match Uuid::parse_str(raw.trim()) {
+                    Ok(id) => out.user_id = Some(Some(id)),
+                    Err(_) => errors.push(FieldError::new("userId", "Must be a user id")),
+                }
+            }
+        }
+        out.is_active = self.is_active;
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
         }
     }
 }

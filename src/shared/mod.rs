@@ -2,6 +2,7 @@
 //! functions and the JSON API agree by construction.
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod catalog;
@@ -10,4 +11,8 @@ pub mod errors;
 pub mod identity;
 pub mod paging;
 pub mod permissions;
+pub mod profile;
+pub mod roles;
+pub mod schedule;
+pub mod settings;
 pub mod theme;

@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::helpers::{client, create_account, TestApp, PASSWORD};
 
 /// A browser-like client signed in to the portal as `email`.
-async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
+pub async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
     let c = client();
     let r = c
         .post(app.url("/api/fn/sign_in"))
@@ -28,7 +28,7 @@ async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
 }
 
 /// Calls a server function with a JSON body, as the portal's `input = Json` functions take it.
-async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) -> (StatusCode, Value) {
+pub async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) -> (StatusCode, Value) {
     let r = c
         .post(app.url(&format!("/api/fn/{name}")))
         .header("accept", "application/json")
@@ -42,7 +42,7 @@ async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) ->
 }
 
 /// Calls a server function with url-encoded arguments (the default encoding).
-async fn form_fn(
+pub async fn form_fn(
     app: &TestApp,
     c: &reqwest::Client,
     name: &str,
@@ -60,12 +60,12 @@ async fn form_fn(
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-enum Args {
+pub enum Args {
     Json(Value),
     Form(Vec<(&'static str, String)>),
 }
 
-async fn invoke(app: &TestApp, c: &reqwest::Client, name: &str, args: &Args) -> (StatusCode, Value) {
+pub async fn invoke(app: &TestApp, c: &reqwest::Client, name: &str, args: &Args) -> (StatusCode, Value) {
     match args {
         Args::Json(v) => json_fn(app, c, name, v.clone()).await,
         Args::Form(pairs) => {
@@ -77,7 +77,7 @@ async fn invoke(app: &TestApp, c: &reqwest::Client, name: &str, args: &Args) -> 
 
 /// A shop with an owner, an expert account (portal access, own schedule only, not linked to an
 /// expert record) and a front-desk role that may only enter the portal.
-async fn staffed_shop(backend: crate::helpers::Backend) -> Shop {
+pub async fn staffed_shop(backend: crate::helpers::Backend) -> Shop {
     let shop = shop(backend).await;
     create_account(&shop.app, "expert@example.com", "Expert", true).await;
     let (s, b) = call(
@@ -163,6 +163,70 @@ both_backends!(
                 &expert,
                 false,
             ),
+            ("list_roles", Args::Form(vec![]), &desk, true),
+            (
+                "save_role",
+                Args::Json(json!({ "id": null, "form": {} })),
+                &expert,
+                false,
+            ),
+            (
+                "delete_role",
+                Args::Json(json!({ "id": id, "reassign_to": null })),
+                &expert,
+                false,
+            ),
+            (
+                "save_permission_matrix",
+                Args::Json(json!({ "roles": [{ "roleId": id, "permissions": [] }] })),
+                &expert,
+                false,
+            ),
+            ("list_experts", Args::Json(json!({ "query": {} })), &desk, true),
+            (
+                "save_expert",
+                Args::Json(json!({ "id": null, "form": {} })),
+                &expert,
+                false,
+            ),
+            (
+                "delete_expert",
+                Args::Form(vec![("id", id.clone())]),
+                &expert,
+                false,
+            ),
+            (
+                "expert_schedule",
+                Args::Form(vec![("id", id.clone())]),
+                &desk,
+                false,
+            ),
+            (
+                "save_working_hours",
+                Args::Json(json!({ "id": id, "hours": [] })),
+                &expert,
+                false,
+            ),
+            (
+                "add_absence",
+                Args::Json(json!({ "expert_id": id, "from": "", "to": "", "reason": null })),
+                &expert,
+                false,
+            ),
+            (
+                "add_absence",
+                Args::Json(json!({ "expert_id": null, "from": "", "to": "", "reason": null })),
+                &expert,
+                false,
+            ),
+            (
+                "delete_absence",
+                Args::Json(json!({ "expert_id": null, "id": id })),
+                &expert,
+                false,
+            ),
+            ("list_closures", Args::Form(vec![]), &desk, true),
+            ("load_calendar", Args::Json(json!({ "query": {} })), &desk, true),
         ];
         for (name, args, lacking, owner_passes) in &cases {
             let (s, b) = invoke(app, &anonymous, name, args).await;
@@ -201,6 +265,10 @@ both_backends!(
             "/appointments?status=reserved",
             "/services",
             "/categories",
+            "/experts",
+            "/closures",
+            "/roles",
+            "/calendar",
         ] {
             let r = anonymous.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FOUND, "{page}");
@@ -219,7 +287,16 @@ both_backends!(
 
         // The front desk may enter the portal but not see the dashboard or the catalogue.
         let desk = portal(app, "desk@example.com").await;
-        for page in ["/dashboard", "/services", "/categories", "/appointments"] {
+        for page in [
+            "/dashboard",
+            "/services",
+            "/categories",
+            "/appointments",
+            "/experts",
+            "/closures",
+            "/roles",
+            "/calendar",
+        ] {
             let r = desk.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{page}");
             let html = r.text().await.unwrap();
@@ -243,6 +320,10 @@ both_backends!(
             ("/appointments", "export-csv"),
             ("/services", "service-row"),
             ("/categories", "category-row"),
+            ("/experts", "expert-row"),
+            ("/closures", "absences"),
+            ("/roles", "permission-matrix"),
+            ("/calendar", "calendar-column"),
         ] {
             let r = owner.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::OK, "{page}");

@@ -82,3 +82,41 @@ async fn an_untrusted_forwarded_header_does_not_dodge_the_limit() {
     }
     assert_eq!(get_from(&app, "10.0.0.99").await.status(), 429);
 }
+
+both_backends!(
+    async fn portal_sign_ins_and_password_emails_share_the_limit_but_pages_do_not(backend: Backend) {
+        let app = spawn_app_with(backend, limited(Spawn::default())).await;
+        let ip = fresh_ip();
+        let post = |name: &'static str, form: &'static [(&'static str, &'static str)]| {
+            app.client
+                .post(app.url(&format!("/api/fn/{name}")))
+                .header("x-forwarded-for", format!("203.0.113.9, {ip}"))
+                .header("accept", "application/json")
+                .form(form)
+                .send()
+        };
+        for i in 0..5 {
+            let r = if i % 2 == 0 {
+                post(
+                    "sign_in",
+                    &[("email", "nobody@example.com"), ("password", "wrong")],
+                )
+                .await
+            } else {
+                post("forgot_password", &[("email", "nobody@example.com")]).await
+            }
+            .unwrap();
+            assert_ne!(r.status(), 429, "attempt {i}");
+        }
+        let r = post(
+            "sign_in",
+            &[("email", "nobody@example.com"), ("password", "wrong")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 429);
+        // Reading pages and their data is not counted.
+        let r = post("sign_in_methods", &[]).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+);

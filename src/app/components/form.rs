@@ -89,13 +89,3 @@ pub fn Loading(#[prop(optional)] label: &'static str) -> impl IntoView {
         </div>
     }
 }
-
-/// Renders `children` only in the browser, once the page has hydrated. For controls whose
-/// server-rendered markup does not hydrate cleanly yet (see docs/portal.md); the page stays readable
-/// without JavaScript, without them.
-#[component]
-pub fn AfterHydration(children: ChildrenFn) -> impl IntoView {
-    let mounted = RwSignal::new(false);
-    Effect::new(move |_| mounted.set(true));
-    move || mounted.get().then(|| children())
-}

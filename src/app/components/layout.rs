@@ -31,6 +31,11 @@ pub const NAV: &[NavItem] = &[
         any_of: APPOINTMENTS,
     },
     NavItem {
+        href: "/calendar",
+        label: "Calendar",
+        any_of: APPOINTMENTS,
+    },
+    NavItem {
         href: "/services",
         label: "Services",
         any_of: &[P::ServicesView],
@@ -39,6 +44,42 @@ pub const NAV: &[NavItem] = &[
         href: "/categories",
         label: "Categories",
         any_of: &[P::ServicesView],
+    },
+    NavItem {
+        href: "/experts",
+        label: "Experts",
+        any_of: &[P::ExpertsView],
+    },
+    NavItem {
+        href: "/closures",
+        label: "Closures",
+        any_of: &[P::SettingsManage, P::ExpertsView],
+    },
+    NavItem {
+        href: "/users",
+        label: "Users",
+        any_of: &[P::UsersView],
+    },
+    NavItem {
+        href: "/roles",
+        label: "Roles",
+        any_of: &[P::RolesView],
+    },
+    NavItem {
+        href: "/audit",
+        label: "Audit log",
+        any_of: &[P::AuditView],
+    },
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+        any_of: &[P::SettingsManage],
+    },
+    // Last: `start_page` picks the first entry a role reaches.
+    NavItem {
+        href: "/profile",
+        label: "Your profile",
+        any_of: &[],
     },
 ];
 

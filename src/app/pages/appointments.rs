@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
-    form::{AfterHydration, Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
+    form::{Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
     layout::APPOINTMENTS,
     toast::{report, use_toasts},
@@ -59,13 +59,21 @@ fn url_query() -> Memo<AppointmentQuery> {
 
 #[component]
 fn Appointments() -> impl IntoView {
+    // Both resources are made here, side by side: a resource made inside another's `Suspend` got its
+    // server data only sometimes when hydrating (a race that broke hydration of the table).
     let choices = Resource::new(|| (), |_| load_appointment_choices());
+    let query = url_query();
+    let version = RwSignal::new(0u32);
+    let list = Resource::new(
+        move || (query.get(), version.get()),
+        |(q, _)| list_appointments(q),
+    );
     view! {
         <div class="mx-auto max-w-7xl">
             <Suspense fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match choices.await {
-                        Ok(c) => view! { <AppointmentList choices=c/> }.into_any(),
+                        Ok(c) => view! { <AppointmentList choices=c query list version/> }.into_any(),
                         Err(e) => view! { <Alert message=e.message/> }.into_any(),
                     }
                 })}
@@ -83,15 +91,16 @@ enum Dialog {
     Delete,
 }
 
+type ListResource = Resource<Result<crate::shared::appointments::AppointmentPage, PortalError>>;
+
 #[component]
-fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
+fn AppointmentList(
+    choices: AppointmentChoices,
+    query: Memo<AppointmentQuery>,
+    list: ListResource,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
-    let query = url_query();
-    let version = RwSignal::new(0u32);
-    let list = Resource::new(
-        move || (query.get(), version.get()),
-        |(q, _)| list_appointments(q),
-    );
     let choices = StoredValue::new(choices);
     let manages = choices.with_value(|c| c.manages);
 
@@ -105,9 +114,12 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
     let booking_open = RwSignal::new(false);
     let dialog_errors: FieldErrors = RwSignal::new(Vec::new());
 
+    // What the last action did, for its toast: the action's own input is cleared once it answers.
+    let done = StoredValue::new("Saved");
     let run = move |a: &AppointmentView, c: AppointmentChange| {
         busy.set(Some(a.id));
         dialog_errors.set(Vec::new());
+        done.set_value(c.done());
         change.dispatch(ChangeAppointment { id: a.id, change: c });
     };
     // One place answers every row action: toast, refresh, close the dialog (or show its errors).
@@ -115,8 +127,7 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
         move || change.value().get(),
         Some(dialog_errors),
         move |()| {
-            let done = change.input().get_untracked().map(|i| i.change.done());
-            toasts.ok(done.unwrap_or("Saved"));
+            toasts.ok(done.get_value());
             for d in [cancel_open, pay_open, move_open, delete_open] {
                 d.set(false);
             }
@@ -161,7 +172,7 @@ fn AppointmentList(choices: AppointmentChoices) -> impl IntoView {
                 </button>
             </div>
         </div>
-        <AfterHydration><Filters choices/></AfterHydration>
+        <Filters choices/>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match list.await {

@@ -67,6 +67,9 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="mt-3 text-right text-sm">
+                <a href="/forgot-password" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400" data-testid="forgot-password-link">"Forgot password?"</a>
+            </p>
             <Suspense>
                 {move || options.get().and_then(Result::ok).filter(|o| o.google).map(|_| view! {
                     <div class="mt-6 flex items-center gap-3 text-xs text-slate-500">

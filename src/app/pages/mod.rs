@@ -1,7 +1,16 @@
 pub mod appointments;
+pub mod audit;
+pub mod calendar;
 pub mod categories;
 pub mod dashboard;
+pub mod experts;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod password;
+pub mod profile;
+pub mod roles;
+pub mod schedule;
 pub mod services;
+pub mod settings;
+pub mod users;

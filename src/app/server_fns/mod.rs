@@ -4,11 +4,27 @@
 //! which `server::portal::same_origin` refuses from other sites.
 
 mod appointments;
+mod audit;
+mod calendar;
 mod catalog;
 mod dashboard;
+mod experts;
+mod password;
+mod profile;
+mod roles;
 mod session;
+mod settings;
+mod users;
 
 pub use appointments::*;
+pub use audit::*;
+pub use calendar::*;
 pub use catalog::*;
 pub use dashboard::*;
+pub use experts::*;
+pub use password::*;
+pub use profile::*;
+pub use roles::*;
 pub use session::*;
+pub use settings::*;
+pub use users::*;

@@ -16,14 +16,7 @@ use crate::server::{
 };
 use crate::shared::{booking::ClockTime, errors::FieldError};
 
-/// One working range on a weekday, as the API shows and takes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HoursRange {
-    /// 0 = Monday … 6 = Sunday.
-    pub weekday: i16,
-    pub start: String,
-    pub end: String,
-}
+pub use crate::shared::schedule::{parse_week, HoursRange};
 
 /// The whole week of `expert_id`, ordered by weekday and start.
 pub async fn week<C: ConnectionTrait>(db: &C, expert_id: Uuid) -> AppResult<Vec<HoursRange>> {
@@ -41,47 +34,6 @@ pub async fn week<C: ConnectionTrait>(db: &C, expert_id: Uuid) -> AppResult<Vec<
             end: ClockTime::from_minutes(r.end_minute as u16).to_string(),
         })
         .collect())
-}
-
-/// Parses a week: every range valid, none inverted, none overlapping another on its day.
-pub fn parse_week(ranges: &[HoursRange]) -> Result<Vec<(i16, ClockTime, ClockTime)>, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut parsed = Vec::new();
-    for (i, r) in ranges.iter().enumerate() {
-        let field = |name: &str| format!("hours[{i}].{name}");
-        if !(0..=6).contains(&r.weekday) {
-            errors.push(FieldError::new(
-                field("weekday"),
-                "Weekday must be 0 (Monday) to 6 (Sunday)",
-            ));
-        }
-        let start = ClockTime::parse(&r.start).filter(|t| *t != ClockTime::END_OF_DAY);
-        let end = ClockTime::parse(&r.end);
-        match (start, end) {
-            (None, _) => errors.push(FieldError::new(field("start"), "Must be a time as HH:mm (24 h)")),
-            (_, None) => errors.push(FieldError::new(field("end"), "Must be a time as HH:mm (24 h)")),
-            (Some(s), Some(e)) if e <= s => {
-                errors.push(FieldError::new(field("end"), "The end must be after the start"))
-            }
-            (Some(s), Some(e)) => parsed.push((i, r.weekday, s, e)),
-        }
-    }
-    for (n, &(i, day, s, e)) in parsed.iter().enumerate() {
-        if parsed[..n]
-            .iter()
-            .any(|&(_, d2, s2, e2)| d2 == day && s < e2 && s2 < e)
-        {
-            errors.push(FieldError::new(
-                format!("hours[{i}].start"),
-                "Overlaps another range on the same day",
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(parsed.into_iter().map(|(_, d, s, e)| (d, s, e)).collect())
-    } else {
-        Err(errors)
-    }
 }
 
 /// Replaces the whole week in one transaction.
@@ -124,6 +76,29 @@ pub struct Absence {
     pub reason: Option<String>,
 }
 
+impl Absence {
+    /// How the portal shows it: whole local days as dates (the last one included), else minutes.
+    pub fn local(&self, tz: chrono_tz::Tz) -> crate::shared::schedule::AbsenceView {
+        let (from, to) = (self.starts_at.with_timezone(&tz), self.ends_at.with_timezone(&tz));
+        let midnight = |t: &DateTime<chrono_tz::Tz>| t.time() == chrono::NaiveTime::MIN;
+        let (from, to) = if midnight(&from) && midnight(&to) {
+            let last = to.date_naive().pred_opt().unwrap_or(to.date_naive());
+            (from.date_naive().to_string(), last.to_string())
+        } else {
+            (
+                from.format("%Y-%m-%d %H:%M").to_string(),
+                to.format("%Y-%m-%d %H:%M").to_string(),
+            )
+        };
+        crate::shared::schedule::AbsenceView {
+            id: self.id,
+            from,
+            to,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
 impl From<time_off::Model> for Absence {
     fn from(m: time_off::Model) -> Self {
         Self {
@@ -137,7 +112,7 @@ impl From<time_off::Model> for Absence {
 }
 
 /// `from`/`to` as sent: RFC 3339 instants, or dates (`to` inclusive) in the business time zone.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AbsenceForm {
     pub from: String,
@@ -251,44 +226,6 @@ pub async fn delete_absence<C: ConnectionTrait>(db: &C, expert_id: Option<Uuid>,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn r(weekday: i16, start: &str, end: &str) -> HoursRange {
-        HoursRange {
-            weekday,
-            start: start.into(),
-            end: end.into(),
-        }
-    }
-
-    #[test]
-    fn a_week_with_a_lunch_break_parses_and_bad_ranges_name_their_field() {
-        assert_eq!(
-            parse_week(&[r(0, "09:00", "12:00"), r(0, "13:00", "17:00")])
-                .unwrap()
-                .len(),
-            2
-        );
-        let errors = parse_week(&[
-            r(0, "09:00", "12:00"),
-            r(0, "11:00", "14:00"),
-            r(1, "10:00", "09:00"),
-            r(7, "09:00", "10:00"),
-            r(2, "9am", "10:00"),
-        ])
-        .unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "hours[2].end",
-                "hours[3].weekday",
-                "hours[4].start",
-                "hours[1].start"
-            ]
-        );
-        // Touching ranges are fine (a break of zero minutes); 24:00 ends the day.
-        assert!(parse_week(&[r(4, "09:00", "12:00"), r(4, "12:00", "24:00")]).is_ok());
-    }
 
     #[test]
     fn absence_dates_cover_whole_days_in_the_business_time_zone() {

@@ -8,7 +8,10 @@ use crate::server::{
     entities::business_settings as entity,
     error::{AppError, AppResult},
 };
-use crate::shared::errors::FieldError;
+use crate::shared::{
+    errors::FieldError,
+    settings::{parse_business_name, BOOKING_WINDOW, MIN_NOTICE, RESERVATION_HOLD, SLOT_STEP},
+};
 
 /// The booking rules as the API and the portal show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,14 +97,9 @@ pub async fn update<C: ConnectionTrait>(
     let mut errors = Vec::new();
     let mut next = current.clone();
     if let Some(name) = change.business_name {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 255 {
-            errors.push(FieldError::new(
-                "businessName",
-                "Business name must be 1 to 255 characters",
-            ));
-        } else {
-            next.business_name = name.to_owned();
+        match parse_business_name(&name) {
+            Ok(name) => next.business_name = name,
+            Err(e) => errors.push(e),
         }
     }
     if let Some(tz) = change.timezone {
@@ -113,50 +111,30 @@ pub async fn update<C: ConnectionTrait>(
             )),
         }
     }
-    let mut bounded = |field: &str,
-                       value: Option<i32>,
-                       range: std::ops::RangeInclusive<i32>,
-                       slot: &mut i32,
-                       what: &str| {
-        if let Some(v) = value {
-            if range.contains(&v) {
-                *slot = v;
-            } else {
-                errors.push(FieldError::new(
-                    field,
-                    format!("{what} must be between {} and {}", range.start(), range.end()),
-                ));
-            }
+    for (limit, value, slot) in [
+        (SLOT_STEP, change.slot_step_minutes, &mut next.slot_step_minutes),
+        (
+            MIN_NOTICE,
+            change.min_notice_minutes,
+            &mut next.min_notice_minutes,
+        ),
+        (
+            BOOKING_WINDOW,
+            change.booking_window_days,
+            &mut next.booking_window_days,
+        ),
+        (
+            RESERVATION_HOLD,
+            change.reservation_hold_minutes,
+            &mut next.reservation_hold_minutes,
+        ),
+    ] {
+        match value.map(|v| limit.check(v)) {
+            Some(Ok(v)) => *slot = v,
+            Some(Err(e)) => errors.push(e),
+            None => {}
         }
-    };
-    bounded(
-        "slotStepMinutes",
-        change.slot_step_minutes,
-        5..=120,
-        &mut next.slot_step_minutes,
-        "The slot grid",
-    );
-    bounded(
-        "minNoticeMinutes",
-        change.min_notice_minutes,
-        0..=7 * 24 * 60,
-        &mut next.min_notice_minutes,
-        "The minimum notice",
-    );
-    bounded(
-        "bookingWindowDays",
-        change.booking_window_days,
-        1..=730,
-        &mut next.booking_window_days,
-        "The booking window",
-    );
-    bounded(
-        "reservationHoldMinutes",
-        change.reservation_hold_minutes,
-        5..=7 * 24 * 60,
-        &mut next.reservation_hold_minutes,
-        "The reservation hold",
-    );
+    }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

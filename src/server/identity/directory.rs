@@ -135,12 +135,7 @@ pub async fn update(
             .one(&txn)
             .await?
             .ok_or_else(|| AppError::not_found("Role"))?;
-        if target.name == OWNER_ROLE && actor.role_name() != OWNER_ROLE {
-            return Err(AppError::Forbidden {
-                message: "Only an Owner can grant the Owner role.".into(),
-                code: None,
-            });
-        }
+        crate::server::rbac::roles::ensure_grantable(&txn, actor, &target).await?;
         user = invitations::change_role(&txn, actor, user, &target).await?;
     }
     if let Some(active_flag) = is_active {

@@ -19,7 +19,6 @@ use crate::server::{
 use crate::shared::{
     errors::FieldError,
     identity::{Email, Password},
-    permissions::OWNER_ROLE,
 };
 
 pub const INVITATION_DAYS: i64 = 7;
@@ -36,18 +35,13 @@ pub fn parse_role_id(raw: &str) -> Result<Uuid, FieldError> {
     Uuid::parse_str(raw.trim()).map_err(|_| FieldError::new("roleId", "A valid role id is required"))
 }
 
-/// The role to grant, refused when `actor` may not grant it: only an Owner can make an Owner.
+/// The role to grant, refused when `actor` may not grant it (`rbac::roles::ensure_grantable`).
 async fn grantable_role(state: &AppState, actor: &Principal, role_id: Uuid) -> AppResult<roles::Model> {
     let role = roles::Entity::find_by_id(role_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("Role"))?;
-    if role.name == OWNER_ROLE && actor.role_name() != OWNER_ROLE {
-        return Err(AppError::Forbidden {
-            message: "Only an Owner can grant the Owner role.".into(),
-            code: None,
-        });
-    }
+    crate::server::rbac::roles::ensure_grantable(&state.db, actor, &role).await?;
     Ok(role)
 }
 

@@ -118,7 +118,8 @@ pub async fn reset_password_link(state: &AppState, token: &str, new_password: &s
         Purpose::ResetLink,
         token,
         &password,
-        false,
+        // The link reached the mailbox: an invitee whose invitation lapsed can still get in.
+        true,
         "auth.password_reset",
     )
     .await

@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Set, TransactionTrait,
 };
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::server::{
@@ -22,17 +21,10 @@ use crate::server::{
 use crate::shared::{
     errors::FieldError,
     permissions::{Permission, OWNER_ROLE},
+    roles::{parse_role_name as parse_name, RoleGrants},
 };
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RoleView {
-    pub id: Uuid,
-    pub name: String,
-    pub description: Option<String>,
-    pub is_system: bool,
-    pub permissions: Vec<String>,
-    pub user_count: u64,
-}
+pub use crate::shared::roles::RoleView;
 
 async fn grants<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<Uuid, BTreeSet<Permission>>> {
     let mut map: BTreeMap<Uuid, BTreeSet<Permission>> = BTreeMap::new();
@@ -125,14 +117,6 @@ pub fn parse_permissions(field: &str, slugs: &[String]) -> Result<BTreeSet<Permi
     }
 }
 
-fn parse_name(raw: &str) -> Result<String, FieldError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(FieldError::new("name", "Name must be 1 to 100 characters"));
-    }
-    Ok(name.to_owned())
-}
-
 async fn ensure_unique_name<C: ConnectionTrait>(db: &C, name: &str, except: Option<Uuid>) -> AppResult<()> {
     let mut q = roles::Entity::find().filter(sea_orm::sea_query::ExprTrait::eq(
         Expr::expr(Func::lower(Expr::col(roles::Column::Name))),
@@ -188,6 +172,11 @@ pub async fn create(
             ))
         }
     };
+    ensure_within(
+        actor,
+        perms.iter(),
+        "You cannot grant permissions you do not have",
+    )?;
     let txn = state.db.begin().await?;
     ensure_unique_name(&txn, &name, None).await?;
     let now = Utc::now();
@@ -255,17 +244,111 @@ pub async fn set_permissions(
 ) -> AppResult<RoleView> {
     let perms = parse_permissions("permissions", slugs).map_err(AppError::Validation)?;
     let txn = state.db.begin().await?;
-    let role = find(&txn, id).await?;
+    change_grants(&txn, actor, id, &perms).await?;
+    txn.commit().await?;
+    get(state, id).await
+}
+
+/// Replaces the grants of several roles in one transaction: every role changes, or none does.
+pub async fn set_matrix(
+    state: &AppState,
+    actor: &Principal,
+    matrix: &[RoleGrants],
+) -> AppResult<Vec<RoleView>> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::with_capacity(matrix.len());
+    for (i, row) in matrix.iter().enumerate() {
+        if matrix[..i].iter().any(|r| r.role_id == row.role_id) {
+            errors.push(FieldError::new(
+                format!("roles[{i}].roleId"),
+                "Each role may appear once",
+            ));
+        }
+        match parse_permissions(&format!("roles[{i}].permissions"), &row.permissions) {
+            Ok(set) => parsed.push((row.role_id, set)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let txn = state.db.begin().await?;
+    for (id, perms) in &parsed {
+        change_grants(&txn, actor, *id, perms).await?;
+    }
+    txn.commit().await?;
+    list(state).await
+}
+
+/// Refuses to let `actor` hand out more than they hold: only an Owner makes an Owner, and anyone
+/// else may give a role only when all its permissions are theirs (so `users.manage` alone cannot
+/// make its holder, or a friend, an Admin).
+pub async fn ensure_grantable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Principal,
+    role: &roles::Model,
+) -> AppResult<()> {
+    if actor.role_name() == OWNER_ROLE {
+        return Ok(());
+    }
+    if role.name == OWNER_ROLE {
+        return Err(AppError::Forbidden {
+            message: "Only an Owner can grant the Owner role.".into(),
+            code: None,
+        });
+    }
+    let held = grants(db).await?.remove(&role.id).unwrap_or_default();
+    ensure_within(
+        actor,
+        held.iter(),
+        "This role has permissions you do not have, so you cannot give it.",
+    )
+}
+
+/// Forbidden unless `actor` holds every one of `wanted`.
+fn ensure_within<'a>(
+    actor: &Principal,
+    wanted: impl IntoIterator<Item = &'a Permission>,
+    message: &str,
+) -> AppResult<()> {
+    let missing: Vec<&str> = wanted
+        .into_iter()
+        .filter(|p| !actor.permissions.contains(p))
+        .map(|p| p.slug())
+        .collect();
+    if missing.is_empty() || actor.role_name() == OWNER_ROLE {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            message: format!("{message} ({})", missing.join(", ")),
+            code: None,
+        })
+    }
+}
+
+/// One role's new grants, inside the caller's transaction, with its audit entry. Only permissions
+/// the actor holds may be added.
+async fn change_grants<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    id: Uuid,
+    perms: &BTreeSet<Permission>,
+) -> AppResult<()> {
+    let role = find(txn, id).await?;
     if role.name == OWNER_ROLE {
         return Err(AppError::BadRequest(
             "The Owner role always has every permission.".into(),
         ));
     }
-    replace_grants(&txn, id, &perms).await?;
-    audit::record(&txn, audit::Entry::new("role.permissions_changed").actor(actor.user.id).target("role", id.to_string())
-        .details(serde_json::json!({ "role": role.name, "permissions": perms.iter().map(|p| p.slug()).collect::<Vec<_>>() }))).await?;
-    txn.commit().await?;
-    get(state, id).await
+    let before = grants(txn).await?.remove(&id).unwrap_or_default();
+    ensure_within(
+        actor,
+        perms.difference(&before),
+        "You cannot grant permissions you do not have",
+    )?;
+    replace_grants(txn, id, perms).await?;
+    audit::record(txn, audit::Entry::new("role.permissions_changed").actor(actor.user.id).target("role", id.to_string())
+        .details(serde_json::json!({ "role": role.name, "permissions": perms.iter().map(|p| p.slug()).collect::<Vec<_>>() }))).await
 }
 
 /// Deletes a custom role. Users still holding it are moved to `reassign_to` first, or the delete is
@@ -295,12 +378,7 @@ pub async fn delete(
         if target.id == id {
             return Err(AppError::field("reassignTo", "Choose a different role"));
         }
-        if target.name == OWNER_ROLE && actor.role_name() != OWNER_ROLE {
-            return Err(AppError::Forbidden {
-                message: "Only an Owner can grant the Owner role.".into(),
-                code: None,
-            });
-        }
+        ensure_grantable(&txn, actor, &target).await?;
         users::Entity::update_many()
             .col_expr(users::Column::RoleId, Expr::value(target.id))
             .filter(users::Column::RoleId.eq(id))
