@@ -74,7 +74,8 @@ fn href(week: bool, date: &str, expert: Option<uuid::Uuid>) -> String {
 fn Board(calendar: Calendar) -> impl IntoView {
     let Calendar {
         week,
-        date,
+        date: _,
+        anchor,
         title,
         prev,
         next,
@@ -99,8 +100,8 @@ fn Board(calendar: Calendar) -> impl IntoView {
             </div>
             <div class="flex flex-wrap items-center gap-2">
                 <nav class="flex gap-1 rounded-lg border border-slate-200 p-1 dark:border-slate-800" aria-label="View">
-                    <A href=href(false, &date, expert_id) attr:class=format!("{tab} {}", if week { off } else { on }) attr:data-testid="view-day">"Day"</A>
-                    <A href=href(true, &date, expert_id) attr:class=format!("{tab} {}", if week { on } else { off }) attr:data-testid="view-week">"Week"</A>
+                    <A href=href(false, &anchor, expert_id) attr:class=format!("{tab} {}", if week { off } else { on }) attr:data-testid="view-day">"Day"</A>
+                    <A href=href(true, &anchor, expert_id) attr:class=format!("{tab} {}", if week { on } else { off }) attr:data-testid="view-week">"Week"</A>
                 </nav>
                 <A href=href(week, &prev, expert_id) attr:class=BUTTON_SECONDARY attr:aria-label="Earlier" attr:data-testid="calendar-prev">"←"</A>
                 <A href=href(week, &today, expert_id) attr:class=BUTTON_SECONDARY>"Today"</A>
@@ -111,7 +112,7 @@ fn Board(calendar: Calendar) -> impl IntoView {
             <input type="hidden" name="view" value=if week { "week" } else { "day" }/>
             <label class=LABEL>
                 "Day"
-                <input type="date" name="date" class=INPUT value=date.clone() data-testid="calendar-date"/>
+                <input type="date" name="date" class=INPUT value=anchor.clone() data-testid="calendar-date"/>
             </label>
             <label class=LABEL>
                 "Expert"

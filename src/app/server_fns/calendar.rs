@@ -25,6 +25,8 @@ pub struct Calendar {
     pub week: bool,
     /// The day shown, or the Monday of the week shown.
     pub date: String,
+    /// The day asked for: switching between day and week keeps it.
+    pub anchor: String,
     pub title: String,
     pub prev: String,
     pub next: String,
@@ -211,6 +213,7 @@ pub async fn load_calendar(query: CalendarQuery) -> Result<Calendar, PortalError
     Ok(Calendar {
         week,
         date: iso(first_day),
+        anchor: iso(date),
         title: if week {
             format!("Week of {}", first_day.format("%-d %B %Y"))
         } else {
