@@ -26,6 +26,12 @@ test("changing a role's permissions changes the menu of a user with that role", 
   await hydrated(clerk.page);
   await clerk.page.getByTestId('sidebar').getByTestId('nav-appointments').waitFor();
   assert.equal(await clerk.page.getByTestId('nav-services').count(), 0, 'no Services before the change');
+  // Reached by its URL, the page is refused with no data.
+  const refused = await clerk.page.goto(`${BASE}/services`);
+  assert.equal(refused.status(), 403);
+  await clerk.page.getByTestId('forbidden').waitFor();
+  assert.equal(await clerk.page.getByTestId('service-row').count(), 0);
+  await clerk.page.screenshot({ path: `${SHOTS}forbidden-${SUITE}.png` });
 
   const { context, page, errors } = await signedInPage(browser, { viewport: { width: 1400, height: 900 } });
   await page.goto(`${BASE}/roles`);

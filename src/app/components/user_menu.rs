@@ -1,4 +1,4 @@
-//! Who is signed in, with sign-out; or a sign-in link.
+//! Who is signed in, linking to their profile, with sign-out; or a sign-in link.
 
 use leptos::prelude::*;
 
@@ -15,9 +15,9 @@ pub fn UserMenu() -> impl IntoView {
                 match viewer.await {
                     Ok(Some(u)) => view! {
                         <div class="flex items-center gap-3 text-sm">
-                            <span class="hidden text-slate-700 sm:inline dark:text-slate-300" data-testid="current-user">
+                            <a href="/profile" class="hidden rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100 sm:inline dark:text-slate-300 dark:hover:bg-slate-800" title="Your profile" data-testid="current-user">
                                 {u.name} <span class="text-slate-400">" · "{u.role}</span>
-                            </span>
+                            </a>
                             <ActionForm action=sign_out>
                                 <button type="submit" class="rounded-md px-3 py-1.5 text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800" data-testid="sign-out">
                                     "Sign out"
