@@ -139,9 +139,18 @@ impl Application {
     }
 }
 
+/// The portal's routes, generated once per process. Generating them runs the app with resource
+/// loading suppressed through a process-wide flag (leptos_server's `SuppressResourceLoad`): a page
+/// rendering on another thread meanwhile would wait forever for its data (leptos issue #4773).
+/// One server per process never overlaps the two; the test binary, which starts many, did.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface: probes, `/api/v1`, server functions and the portal's pages.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let body_limit = state.config.request_body_limit_bytes;
