@@ -154,8 +154,10 @@ test("the calendar shows an expert's week and the day per expert", async () => {
   assert.ok(await page.getByTestId('calendar-column').count() >= 1);
   await page.getByTestId('calendar-block').filter({ hasText: `Cal Customer ${stamp}` }).waitFor();
   await page.screenshot({ path: `${SHOTS}calendar-day-${SUITE}.png`, fullPage: true });
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
   await page.getByTestId('calendar-next').click();
-  await page.waitForURL(/date=/);
+  await page.waitForURL(new RegExp(`date=${next}`));
+  await page.waitForFunction((d) => document.querySelector('[data-testid=calendar-column]')?.dataset.date === d, next);
   assert.equal(await page.getByTestId('calendar-block').filter({ hasText: `Cal Customer ${stamp}` }).count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
