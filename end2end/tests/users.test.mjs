@@ -38,7 +38,8 @@ test('a customer is found by search and role, opened, and given another role', a
   await page.waitForURL(new RegExp(`search=${people.customerName}`));
   const row = page.getByTestId('user-row').filter({ hasText: people.customer });
   await row.waitFor();
-  assert.equal(await page.getByTestId('user-row').count(), 1);
+  // The previous (unfiltered) rows stay until the new page arrives: wait for the filtered list.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=user-row]').length === 1);
   assert.ok(calls.length >= 1 && calls.length < people.customerName.length / 2, `list requests: ${calls.length}`);
 
   await page.getByTestId('user-role-filter').selectOption('Customer');
