@@ -4,6 +4,10 @@
 //! - `app`: the Leptos admin portal (server-rendered, hydrated in the browser).
 //! - `server` (feature `ssr`): configuration, services, the `/api/v1` JSON API and wiring.
 
+// The portal's page types nest deeply; without `--cfg erase_components` (release builds) the
+// wasm build needs more than the default 128 levels to lay out their hydration futures.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod shared;
 
