@@ -148,6 +148,8 @@ test("the calendar shows an expert's week and the day per expert", async () => {
   // The day view: a column per expert, reached through the links (client-side navigation).
   await page.getByTestId('view-day').click();
   await page.waitForURL(/view=day/);
+  // The week stays on screen until the day arrives; its form would send the week again.
+  await page.waitForFunction(() => !document.querySelector('[data-testid=calendar-title]')?.textContent.startsWith('Week of'));
   await page.getByTestId('calendar-expert').selectOption('');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL((url) => !url.searchParams.get('expertId'));
