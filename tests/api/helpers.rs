@@ -300,3 +300,80 @@ pub async fn sign_in_token(app: &TestApp, email: &str) -> String {
         .unwrap_or_else(|| panic!("sign-in failed: {body}"))
         .to_owned()
 }
+
+/// A browser-like client signed in to the portal through the real `sign_in` server function, or
+/// the status it was refused with.
+pub async fn portal_sign_in_as(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> Result<reqwest::Client, reqwest::StatusCode> {
+    let c = client();
+    let r = c
+        .post(app.url("/api/fn/sign_in"))
+        .header("accept", "application/json")
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    if r.status().is_success() || r.status().is_redirection() {
+        Ok(c)
+    } else {
+        Err(r.status())
+    }
+}
+
+/// A browser-like client signed in to the portal as `email` with `password`.
+pub async fn portal_as(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    portal_sign_in_as(app, email, password)
+        .await
+        .unwrap_or_else(|s| panic!("{email} could not sign in: {s}"))
+}
+
+/// A browser-like client signed in to the portal as `email` (with [`PASSWORD`]).
+pub async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
+    portal_as(app, email, PASSWORD).await
+}
+
+async fn fn_answer(r: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// Calls a server function with a JSON body, as the portal's `input = Json` functions take it.
+pub async fn json_fn(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    args: serde_json::Value,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let r = c
+        .post(app.url(&format!("/api/fn/{name}")))
+        .header("accept", "application/json")
+        .json(&args)
+        .send()
+        .await
+        .unwrap();
+    fn_answer(r).await
+}
+
+/// Calls a server function with url-encoded arguments (the default encoding).
+pub async fn form_fn(
+    app: &TestApp,
+    c: &reqwest::Client,
+    name: &str,
+    args: &[(&str, &str)],
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let r = c
+        .post(app.url(&format!("/api/fn/{name}")))
+        .header("accept", "application/json")
+        .form(args)
+        .send()
+        .await
+        .unwrap();
+    fn_answer(r).await
+}

@@ -8,66 +8,10 @@ use serde_json::{json, Value};
 
 use crate::booking::call;
 use crate::both_backends;
-use crate::helpers::{client, create_account, sign_in_token, spawn_app, Backend, TestApp, PASSWORD};
-
-// `portal`, `json_fn` and `form_fn` repeat the helpers of `portal_pages.rs`; they belong in
-// `helpers.rs`, shared by both files.
-
-/// A browser-like client signed in to the portal, or the status of the refusal.
-async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> Result<reqwest::Client, StatusCode> {
-    let c = client();
-    let r = c
-        .post(app.url("/api/fn/sign_in"))
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    if r.status().is_success() || r.status().is_redirection() {
-        Ok(c)
-    } else {
-        Err(r.status())
-    }
-}
-
-async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
-    sign_in_as(app, email, PASSWORD)
-        .await
-        .unwrap_or_else(|s| panic!("{email} could not sign in: {s}"))
-}
-
-/// Calls a server function with a JSON body, as the portal's `input = Json` functions take it.
-async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .json(&args)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-/// Calls a server function with url-encoded arguments (the default encoding).
-async fn form_fn(
-    app: &TestApp,
-    c: &reqwest::Client,
-    name: &str,
-    args: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .form(args)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
+use crate::helpers::{
+    client, create_account, form_fn, json_fn, portal, portal_sign_in_as, sign_in_token, spawn_app, Backend,
+    TestApp, PASSWORD,
+};
 
 fn fields(body: &Value) -> Vec<String> {
     body["errors"]
@@ -343,11 +287,11 @@ both_backends!(
         assert_eq!(s, StatusCode::UNAUTHORIZED, "the other session ended");
 
         assert_eq!(
-            sign_in_as(app, "desk@example.com", PASSWORD).await.err(),
+            portal_sign_in_as(app, "desk@example.com", PASSWORD).await.err(),
             Some(StatusCode::UNAUTHORIZED),
             "the old password no longer works"
         );
-        let fresh = sign_in_as(app, "desk@example.com", "N3wPassw0rd!")
+        let fresh = portal_sign_in_as(app, "desk@example.com", "N3wPassw0rd!")
             .await
             .expect("the new password works");
         let (s, _) = form_fn(app, &fresh, "load_profile", &[]).await;
@@ -373,7 +317,9 @@ both_backends!(
         let app = &staffed_app(backend).await;
         // A failed sign-in, then a good one, for the desk.
         assert_eq!(
-            sign_in_as(app, "desk@example.com", "Wrong1!pass").await.err(),
+            portal_sign_in_as(app, "desk@example.com", "Wrong1!pass")
+                .await
+                .err(),
             Some(StatusCode::UNAUTHORIZED)
         );
         let desk = portal(app, "desk@example.com").await;

@@ -7,58 +7,7 @@ use serde_json::{json, Value};
 
 use crate::booking::{call, shop, Shop};
 use crate::both_backends;
-use crate::helpers::{client, create_account, TestApp, PASSWORD};
-
-/// A browser-like client signed in to the portal as `email`.
-pub async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = client();
-    let r = c
-        .post(app.url("/api/fn/sign_in"))
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{email}: {}",
-        r.status()
-    );
-    c
-}
-
-/// Calls a server function with a JSON body, as the portal's `input = Json` functions take it.
-pub async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .json(&args)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-/// Calls a server function with url-encoded arguments (the default encoding).
-pub async fn form_fn(
-    app: &TestApp,
-    c: &reqwest::Client,
-    name: &str,
-    args: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .form(args)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
+use crate::helpers::{client, create_account, form_fn, json_fn, portal, TestApp};
 
 pub enum Args {
     Json(Value),

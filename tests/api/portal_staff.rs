@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::portal_pages::{form_fn, json_fn, portal, staffed_shop};
+use crate::helpers::{form_fn, json_fn, portal};
+use crate::portal_pages::staffed_shop;
 
 fn role<'a>(roles: &'a Value, name: &str) -> &'a Value {
     roles

@@ -8,65 +8,10 @@ use serde_json::{json, Value};
 
 use crate::booking::{call, shop};
 use crate::both_backends;
-use crate::helpers::{client, create_account, spawn_app_with, Spawn, TestApp, PASSWORD};
+use crate::helpers::{
+    client, create_account, form_fn, json_fn, portal, portal_as, spawn_app_with, Spawn, TestApp,
+};
 use crate::mail::MailSink;
-
-/// A browser-like client signed in to the portal as `email` with `password`.
-async fn portal_as(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
-    let c = client();
-    let r = c
-        .post(app.url("/api/fn/sign_in"))
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{email}: {}",
-        r.status()
-    );
-    c
-}
-
-async fn portal(app: &TestApp, email: &str) -> reqwest::Client {
-    portal_as(app, email, PASSWORD).await
-}
-
-async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
-/// Calls a server function that takes JSON (`input = Json`).
-async fn json_fn(app: &TestApp, c: &reqwest::Client, name: &str, args: Value) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .json(&args)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
-
-/// Calls a server function with url-encoded arguments (the default encoding).
-async fn form_fn(
-    app: &TestApp,
-    c: &reqwest::Client,
-    name: &str,
-    args: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let r = c
-        .post(app.url(&format!("/api/fn/{name}")))
-        .header("accept", "application/json")
-        .form(args)
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
 
 enum Args {
     Json(Value),
