@@ -215,8 +215,8 @@ pub fn router(state: AppState) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        // The path only: query strings may carry tokens.
-                        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                        let path = super::telemetry::loggable_path(req.uri().path());
+                        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
                     })
                     .on_request(())
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),

@@ -18,3 +18,36 @@ pub fn init(json: bool) {
     // Already initialised (e.g. by another test server in the same process): keep the first one.
     let _ = result;
 }
+
+/// Paths whose last segment is a secret (a one-time link's token); the request span logs them
+/// with that segment replaced, so a token never reaches the logs.
+const SECRET_TAIL: &[&str] = &["/reset-password/", "/api/v1/auth/setup-password/"];
+
+/// The request path as the request span records it. Query strings are never logged (they may
+/// carry tokens too); only the path is given here.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_TAIL.iter().find(|prefix| path.starts_with(**prefix)) {
+        Some(prefix) if path.len() > prefix.len() => format!("{prefix}<redacted>").into(),
+        _ => path.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn one_time_link_tokens_are_not_logged() {
+        assert_eq!(
+            loggable_path("/reset-password/abc.def-123"),
+            "/reset-password/<redacted>"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/auth/setup-password/abc"),
+            "/api/v1/auth/setup-password/<redacted>"
+        );
+        assert_eq!(loggable_path("/reset-password/"), "/reset-password/");
+        assert_eq!(loggable_path("/api/v1/categories"), "/api/v1/categories");
+        assert_eq!(loggable_path("/forgot-password"), "/forgot-password");
+    }
+}
