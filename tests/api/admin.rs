@@ -351,3 +351,49 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    async fn an_inactive_owner_can_go_but_the_last_active_owner_stays(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let me = create_account(&app, "own@example.com", "Owner", true).await.id;
+        let gone = create_account(&app, "old@example.com", "Owner", true).await.id;
+        let other = create_account(&app, "two@example.com", "Owner", true).await.id;
+        let owner = sign_in_token(&app, "own@example.com").await;
+        let receptionist = role_id(&app, "Receptionist").await;
+        let put = |id: uuid::Uuid, body: Value| {
+            let (app, owner) = (&app, &owner);
+            async move { call(app, Method::PUT, &format!("/users/{id}"), owner, Some(body)).await }
+        };
+
+        // Three active Owners: one may be deactivated, another given a different role.
+        assert_eq!(put(gone, json!({ "isActive": false })).await.0, 200);
+        assert_eq!(put(other, json!({ "roleId": receptionist })).await.0, 200);
+        // An inactive Owner is not one the business relies on: re-roling and deleting it is allowed
+        // although only one active Owner is left.
+        let (s, b) = put(gone, json!({ "roleId": receptionist })).await;
+        assert_eq!(
+            (s, b["data"]["user"]["role"].clone()),
+            (200, json!("Receptionist")),
+            "{b}"
+        );
+        assert_eq!(
+            put(other, json!({ "roleId": role_id(&app, "Owner").await }))
+                .await
+                .0,
+            200
+        );
+        assert_eq!(put(other, json!({ "isActive": false })).await.0, 200);
+        assert_eq!(
+            call(&app, Method::DELETE, &format!("/users/{other}"), &owner, None)
+                .await
+                .0,
+            200
+        );
+        // The last active Owner stays.
+        let (s, b) = put(me, json!({ "roleId": receptionist })).await;
+        assert_eq!(
+            (s, b["message"].clone()),
+            (409, json!("The last Owner cannot be given another role."))
+        );
+    }
+);

@@ -289,15 +289,17 @@ pub async fn store_new_password<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Before changing, deactivating or deleting an account that holds `role`: only an Owner acts on
-/// an Owner, and the last active Owner stays (409 with `last_message`). Other roles pass.
+/// Before changing the role of, deactivating or deleting `target`, who holds `role`: only an Owner
+/// acts on an Owner, and at least one active Owner stays (409 with `last_message`). An inactive
+/// Owner can always go: the business keeps every active Owner it had. Other roles pass.
 pub async fn guard_owner_change<C: ConnectionTrait>(
     db: &C,
     actor: &Principal,
+    target: &users::Model,
     role: Option<&roles::Model>,
     last_message: &str,
 ) -> AppResult<()> {
-    use sea_orm::PaginatorTrait;
+    use sea_orm::{QuerySelect, Select};
     let Some(owner_role) = role.filter(|r| r.name == OWNER_ROLE) else {
         return Ok(());
     };
@@ -307,12 +309,22 @@ pub async fn guard_owner_change<C: ConnectionTrait>(
             code: None,
         });
     }
-    let owners = users::Entity::find()
+    if !target.is_active {
+        return Ok(());
+    }
+    // The active Owners' rows stay locked until the caller's transaction ends, so two Owners
+    // removing each other at once cannot both pass (Postgres; SQLite runs one writer at a time).
+    let active_owners: Select<users::Entity> = users::Entity::find()
         .filter(users::Column::RoleId.eq(owner_role.id))
-        .filter(users::Column::IsActive.eq(true))
-        .count(db)
+        .filter(users::Column::IsActive.eq(true));
+    let owners = active_owners
+        .select_only()
+        .column(users::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .all(db)
         .await?;
-    if owners <= 1 {
+    if owners.iter().all(|id| *id == target.id) {
         return Err(AppError::Conflict(last_message.to_owned()));
     }
     Ok(())

@@ -150,6 +150,7 @@ pub async fn update(
                     accounts::guard_owner_change(
                         &txn,
                         actor,
+                        &user,
                         role.as_ref(),
                         "The last Owner cannot be deactivated.",
                     )
@@ -188,7 +189,14 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
     let txn = state.db.begin().await?;
     let (user, role) = find_with_role(&txn, id).await?;
     if is_owner(&role) {
-        accounts::guard_owner_change(&txn, actor, role.as_ref(), "The last Owner cannot be deleted.").await?;
+        accounts::guard_owner_change(
+            &txn,
+            actor,
+            &user,
+            role.as_ref(),
+            "The last Owner cannot be deleted.",
+        )
+        .await?;
     }
     audit::record(
         &txn,

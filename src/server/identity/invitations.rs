@@ -62,6 +62,7 @@ pub(crate) async fn change_role<C: sea_orm::ConnectionTrait>(
     accounts::guard_owner_change(
         db,
         actor,
+        &user,
         current.as_ref(),
         "The last Owner cannot be given another role.",
     )
