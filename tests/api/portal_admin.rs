@@ -188,6 +188,33 @@ both_backends!(
         assert_eq!(s, 200);
         assert_eq!(api["data"]["settings"], expected);
 
+        // The audit log has who changed what, field by field; the refused saves wrote nothing.
+        let (_, log) = json_fn(
+            app,
+            &owner,
+            "list_audit_log",
+            json!({ "query": { "action": "settings.updated" } }),
+        )
+        .await;
+        let entries = log["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{log}");
+        assert_eq!(entries[0]["actor_email"], "owner@example.com");
+        let details: Value = serde_json::from_str(entries[0]["details"].as_str().unwrap()).unwrap();
+        let changed: serde_json::Map<String, Value> = expected
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(field, to)| loaded["settings"][field.as_str()] != **to)
+            .map(|(field, to)| {
+                (
+                    field.clone(),
+                    json!({ "from": loaded["settings"][field.as_str()], "to": to }),
+                )
+            })
+            .collect();
+        assert!(changed.len() >= 3, "the save changed several fields: {changed:?}");
+        assert_eq!(details, Value::Object(changed), "unchanged fields are left out");
+
         // The page shows them, server-rendered.
         let html = owner
             .get(app.url("/settings"))
@@ -258,6 +285,36 @@ both_backends!(
             (&cleared["phone"], &cleared["profileImageUrl"]),
             (&Value::Null, &Value::Null)
         );
+        // Each save that changed something is audited with the fields' names, not their values.
+        let (s, _) = json_fn(
+            app,
+            &desk,
+            "save_profile",
+            json!({ "form": { "name": "Dana Desk", "phone": "", "address": "", "profileImageUrl": "" } }),
+        )
+        .await;
+        assert_eq!(s, 200);
+        {
+            use pulse::server::entities::audit_log;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+            let logged: Vec<Value> = audit_log::Entity::find()
+                .filter(audit_log::Column::Action.eq("user.profile_updated"))
+                .order_by_asc(audit_log::Column::CreatedAt)
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.details.unwrap())
+                .collect();
+            assert_eq!(
+                logged,
+                [
+                    json!({ "fields": ["name", "phone", "address", "profileImageUrl"] }),
+                    json!({ "fields": ["phone", "address", "profileImageUrl"] }),
+                ],
+                "the third save changed nothing"
+            );
+        }
 
         let change =
             |current: &str, new: &str| json!({ "form": { "currentPassword": current, "newPassword": new } });

@@ -60,7 +60,7 @@ pub async fn save_settings(form: SettingsForm) -> Result<BusinessSettings, Porta
         portal,
     };
     use crate::shared::permissions::Permission;
-    let (state, _) = portal::authorize(Permission::SettingsManage).await?;
+    let (state, p) = portal::authorize(Permission::SettingsManage).await?;
     let values = form
         .parse()
         .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
@@ -72,7 +72,7 @@ pub async fn save_settings(form: SettingsForm) -> Result<BusinessSettings, Porta
         booking_window_days: Some(values.booking_window_days),
         reservation_hold_minutes: Some(values.reservation_hold_minutes),
     };
-    settings::update(&state.db, state.config.business_timezone, change)
+    settings::update(&state.db, state.config.business_timezone, p.user.id, change)
         .await
         .map(shown)
         .map_err(portal::portal_error)

@@ -48,7 +48,7 @@ pub async fn update_settings(
     Json(change): Json<SettingsChange>,
 ) -> ApiResult<Value> {
     user.require(Permission::SettingsManage)?;
-    let s = settings::update(&state.db, state.config.business_timezone, change).await?;
+    let s = settings::update(&state.db, state.config.business_timezone, user.0.user.id, change).await?;
     Ok(ApiOk::new(json!({ "settings": s })).message("Settings saved"))
 }
 

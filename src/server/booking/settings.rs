@@ -1,10 +1,12 @@
 //! The business's booking rules: one row, created with defaults on first read.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::server::{
+    audit,
     entities::business_settings as entity,
     error::{AppError, AppResult},
 };
@@ -87,13 +89,16 @@ pub async fn get<C: ConnectionTrait>(db: &C, default_tz: chrono_tz::Tz) -> AppRe
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("business settings row missing")))
 }
 
-/// Applies a change after checking every field; nothing is written when any is wrong.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
+/// Applies a change after checking every field; nothing is written when any is wrong. What
+/// changed goes to the audit log with `actor`, in the same transaction.
+pub async fn update(
+    db: &DatabaseConnection,
     default_tz: chrono_tz::Tz,
+    actor: Uuid,
     change: SettingsChange,
 ) -> AppResult<Settings> {
-    let current = get(db, default_tz).await?;
+    let txn = db.begin().await?;
+    let current = get(&txn, default_tz).await?;
     let mut errors = Vec::new();
     let mut next = current.clone();
     if let Some(name) = change.business_name {
@@ -148,7 +153,36 @@ pub async fn update<C: ConnectionTrait>(
         reservation_hold_minutes: Set(next.reservation_hold_minutes),
         updated_at: Set(Utc::now()),
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    let changes = changed_fields(&current, &next);
+    if !changes.is_empty() {
+        audit::record(
+            &txn,
+            audit::Entry::new("settings.updated")
+                .actor(actor)
+                .target("settings", "business")
+                .details(serde_json::Value::Object(changes)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(next)
+}
+
+/// `{"field": {"from": old, "to": new}}` for each setting that differs, named as the API names it.
+fn changed_fields(before: &Settings, after: &Settings) -> serde_json::Map<String, serde_json::Value> {
+    let (serde_json::Value::Object(before), serde_json::Value::Object(after)) =
+        (serde_json::json!(before), serde_json::json!(after))
+    else {
+        return serde_json::Map::new();
+    };
+    after
+        .into_iter()
+        .filter(|(field, value)| before.get(field) != Some(value))
+        .map(|(field, to)| {
+            let from = before.get(&field).cloned().unwrap_or_default();
+            (field, serde_json::json!({ "from": from, "to": to }))
+        })
+        .collect()
 }

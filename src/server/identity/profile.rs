@@ -9,6 +9,7 @@ use super::{
     password,
 };
 use crate::server::{
+    audit,
     entities::users,
     error::{AppError, AppResult},
     notify::templates,
@@ -32,22 +33,31 @@ pub struct ProfileChanges {
 
 pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) -> AppResult<users::Model> {
     let mut errors = Vec::new();
-    let mut active: users::ActiveModel = who.user.clone().into();
+    let before = &who.user;
+    let mut active: users::ActiveModel = before.clone().into();
+    // The names of the fields that change, for the audit log (not their values: personal data).
+    let mut changed = Vec::new();
     if let Some(name) = changes.name {
         let name = name.trim();
         if name.chars().count() < 2 || name.chars().count() > 255 {
             errors.push(FieldError::new("name", "Name must be 2 to 255 characters"));
-        } else {
+        } else if name != before.name {
             active.name = Set(name.to_owned());
+            changed.push("name");
         }
     }
     if let Some(phone) = changes.phone {
-        match phone.trim() {
-            "" => active.phone = Set(None),
-            p => match Phone::parse(p) {
-                Ok(p) => active.phone = Set(Some(p.into())),
-                Err(e) => errors.push(e),
-            },
+        let phone: Result<Option<String>, FieldError> = match phone.trim() {
+            "" => Ok(None),
+            p => Phone::parse(p).map(|p| Some(p.into())),
+        };
+        match phone {
+            Ok(phone) if phone != before.phone => {
+                active.phone = Set(phone);
+                changed.push("phone");
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
         }
     }
     if let Some(address) = changes.address {
@@ -58,16 +68,25 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
                 "Address must be at most 500 characters",
             ));
         } else {
-            active.address = Set((!address.is_empty()).then(|| address.to_owned()));
+            let address = (!address.is_empty()).then(|| address.to_owned());
+            if address != before.address {
+                active.address = Set(address);
+                changed.push("address");
+            }
         }
     }
     if let Some(gender) = changes.gender {
-        match gender.trim() {
-            "" => active.gender = Set(None),
-            g => match Gender::parse(g) {
-                Ok(g) => active.gender = Set(Some(g.into())),
-                Err(e) => errors.push(e),
-            },
+        let gender: Result<Option<String>, FieldError> = match gender.trim() {
+            "" => Ok(None),
+            g => Gender::parse(g).map(|g| Some(g.into())),
+        };
+        match gender {
+            Ok(gender) if gender != before.gender => {
+                active.gender = Set(gender);
+                changed.push("gender");
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
         }
     }
     if let Some(url) = changes.profile_image_url {
@@ -76,20 +95,38 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
             || ((url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
                 && url.len() <= 2048
                 && !url.chars().any(char::is_whitespace));
-        if valid {
-            active.profile_image_url = Set((!url.is_empty()).then(|| url.to_owned()));
-        } else {
+        if !valid {
             errors.push(FieldError::new(
                 "profileImageUrl",
                 "Profile image must be an http(s) URL",
             ));
+        } else {
+            let url = (!url.is_empty()).then(|| url.to_owned());
+            if url != before.profile_image_url {
+                active.profile_image_url = Set(url);
+                changed.push("profileImageUrl");
+            }
         }
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    if changed.is_empty() {
+        return Ok(before.clone());
+    }
     active.updated_at = Set(Utc::now());
-    Ok(active.update(&state.db).await?)
+    let txn = state.db.begin().await?;
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Entry::new("user.profile_updated")
+            .actor(user.id)
+            .target("user", user.id.to_string())
+            .details(serde_json::json!({ "fields": changed })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
 }
 
 /// With the current password. Every refresh token of the account is revoked.
