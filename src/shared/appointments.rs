@@ -92,6 +92,30 @@ pub fn parse_slot(date: &str, time: &str) -> Result<(NaiveDate, NaiveTime), Vec<
     }
 }
 
+/// Why an appointment was cancelled, as a person typed it: trimmed, at most 500 characters. A
+/// blank reason is no reason (the service then says who cancelled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelReason(String);
+
+impl CancelReason {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse_field(field: &str, raw: Option<&str>) -> Result<Option<Self>, FieldError> {
+        match raw.map(str::trim).filter(|r| !r.is_empty()) {
+            None => Ok(None),
+            Some(r) if r.chars().count() > Self::MAX_CHARS => Err(FieldError::new(
+                field,
+                format!("At most {} characters", Self::MAX_CHARS),
+            )),
+            Some(r) => Ok(Some(Self(r.to_owned()))),
+        }
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 impl BookingForm {
     pub fn parse(&self) -> Result<Booking, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -344,6 +368,24 @@ pub struct AppointmentPage {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cancel_reason_is_trimmed_and_bounded() {
+        use super::CancelReason;
+        assert_eq!(CancelReason::parse_field("reason", None), Ok(None));
+        assert_eq!(CancelReason::parse_field("reason", Some("  ")), Ok(None));
+        assert_eq!(
+            CancelReason::parse_field("reason", Some(" Ill ")).map(|r| r.map(CancelReason::into_inner)),
+            Ok(Some("Ill".to_owned()))
+        );
+        let long = "é".repeat(500);
+        assert!(
+            CancelReason::parse_field("reason", Some(&long)).is_ok(),
+            "500 characters, not bytes"
+        );
+        let err = CancelReason::parse_field("cancelReason", Some(&format!("{long}x"))).unwrap_err();
+        assert_eq!(err.field, "cancelReason");
+    }
+
     use super::*;
 
     #[test]

@@ -563,7 +563,6 @@ both_backends!(
         )
         .await;
         assert_eq!(s, 403);
-
         // Rescheduling onto a taken time changes nothing; onto a free one moves it.
         let (_, b) = call(
             app,
@@ -617,6 +616,28 @@ both_backends!(
             (200, json!("confirmed"))
         );
         assert_eq!(pay(&second).await.0, 409);
+
+        // A cancel reason is trimmed; over 500 characters it is refused, not cut short.
+        let cancel_with = |reason: String| {
+            call(
+                app,
+                Method::PUT,
+                format!("/appointments/{third}/status"),
+                Some(&shop.owner),
+                Some(json!({ "status": "cancelled", "cancelReason": reason })),
+            )
+        };
+        let (s, b) = cancel_with("x".repeat(501)).await;
+        assert_eq!(
+            (s.as_u16(), b["errors"][0]["field"].clone()),
+            (400, json!("cancelReason")),
+            "{b}"
+        );
+        let (s, b) = cancel_with("  Stylist ill  ".into()).await;
+        assert_eq!(
+            (s.as_u16(), b["data"]["appointment"]["cancelled_reason"].clone()),
+            (200, json!("Stylist ill"))
+        );
     }
 );
 
@@ -663,6 +684,23 @@ both_backends!(
             call(app, Method::GET, "/appointments", Some(&ann), None).await.0,
             403
         );
+
+        // A reason longer than 500 characters is refused, not cut short; nothing changes.
+        let (s, b) = call(
+            app,
+            Method::DELETE,
+            &format!("/appointments/{id}/cancel"),
+            Some(&ann),
+            Some(json!({ "reason": "x".repeat(501) })),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), b["errors"][0]["field"].clone()),
+            (400, json!("reason")),
+            "{b}"
+        );
+        let (_, b) = call(app, Method::GET, &format!("/appointments/{id}"), Some(&ann), None).await;
+        assert_ne!(b["data"]["appointment"]["status"], "cancelled");
 
         let (s, b) = call(
             app,

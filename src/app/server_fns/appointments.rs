@@ -173,7 +173,7 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
         portal,
     };
     use crate::shared::{
-        appointments::parse_slot,
+        appointments::{parse_slot, CancelReason},
         booking::{AppointmentStatus, PaymentMethod},
         permissions::Permission,
     };
@@ -188,10 +188,8 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
         AppointmentChange::NoShow => status(AppointmentStatus::NoShow).await.map(drop),
         AppointmentChange::Cancel { reason } => {
             let actor = booking::staff::actor(&state, &p).await.map_err(fail)?;
-            let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-            if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
-                return Err(fail(AppError::field("reason", "At most 500 characters")));
-            }
+            let reason = CancelReason::parse_field("reason", reason.as_deref())
+                .map_err(|e| fail(AppError::Validation(vec![e])))?;
             appts::cancel(db, &rules, actor, id, reason).await.map(drop)
         }
         AppointmentChange::MarkPaid { method } => {

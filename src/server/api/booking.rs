@@ -25,7 +25,7 @@ use crate::server::{
     state::AppState,
 };
 use crate::shared::{
-    appointments::AppointmentQuery,
+    appointments::{AppointmentQuery, CancelReason},
     booking::{AppointmentStatus, PaymentMethod, PaymentStatus},
     errors::FieldError,
     permissions::Permission,
@@ -356,15 +356,9 @@ pub async fn set_status(
             "Must be one of reserved, confirmed, completed, cancelled, no_show",
         )
     })?;
+    let reason = CancelReason::parse_field("cancelReason", body.cancel_reason.as_deref())?;
     let rules = booking::rules(&state).await?;
-    let a = appts::set_status(
-        &state.db,
-        &rules,
-        path_id(&id, "Appointment")?,
-        status,
-        body.cancel_reason,
-    )
-    .await?;
+    let a = appts::set_status(&state.db, &rules, path_id(&id, "Appointment")?, status, reason).await?;
     Ok(ApiOk::new(json!({ "appointment": a })).message("Status updated"))
 }
 
@@ -442,6 +436,7 @@ pub async fn cancel(
     body: Option<Json<CancelBody>>,
 ) -> ApiResult<Value> {
     let reason = body.and_then(|Json(b)| b.reason);
+    let reason = CancelReason::parse_field("reason", reason.as_deref())?;
     let rules = booking::rules(&state).await?;
     let a = appts::cancel(
         &state.db,

@@ -21,6 +21,7 @@ use crate::server::{
 };
 pub use crate::shared::appointments::{parse_date, parse_time, AppointmentView, Booking, BookingForm};
 use crate::shared::{
+    appointments::CancelReason,
     booking::{AppointmentStatus, Money, PaymentMethod, PaymentStatus},
     paging::{PageRequest, Pagination},
 };
@@ -347,7 +348,7 @@ pub async fn set_status(
     rules: &Rules,
     id: Uuid,
     next: AppointmentStatus,
-    reason: Option<String>,
+    reason: Option<CancelReason>,
 ) -> AppResult<AppointmentView> {
     super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
@@ -362,7 +363,9 @@ pub async fn set_status(
     active.status = Set(next.as_str().to_owned());
     if next == AppointmentStatus::Cancelled {
         active.cancelled_at = Set(Some(rules.now));
-        active.cancel_reason = Set(Some(reason.unwrap_or_else(|| "Cancelled by staff".into())));
+        active.cancel_reason = Set(Some(
+            reason.map_or_else(|| "Cancelled by staff".into(), CancelReason::into_inner),
+        ));
     }
     if next == AppointmentStatus::Confirmed {
         active.expires_at = Set(None);
@@ -411,7 +414,7 @@ pub async fn cancel(
     rules: &Rules,
     actor: Actor,
     id: Uuid,
-    reason: Option<String>,
+    reason: Option<CancelReason>,
 ) -> AppResult<AppointmentView> {
     super::sweep::expire_due(db, rules.now).await?;
     let row = find(db, id).await?;
@@ -426,10 +429,7 @@ pub async fn cancel(
             "This appointment is already {status}."
         )));
     }
-    let reason = reason
-        .map(|r| r.trim().chars().take(500).collect::<String>())
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "Cancelled by user".into());
+    let reason = reason.map_or_else(|| "Cancelled by user".into(), CancelReason::into_inner);
     let mut active: entity::ActiveModel = row.into();
     active.status = Set(AppointmentStatus::Cancelled.as_str().to_owned());
     active.cancelled_at = Set(Some(rules.now));
@@ -446,9 +446,7 @@ pub async fn delete(db: &DatabaseConnection, rules: &Rules, actor: Actor, id: Uu
         entity::Entity::delete_by_id(id).exec(db).await?;
         return Ok(());
     }
-    cancel(db, rules, actor, id, Some("Cancelled by user".into()))
-        .await
-        .map(|_| ())
+    cancel(db, rules, actor, id, None).await.map(|_| ())
 }
 
 /// Filters of the lists.
