@@ -298,6 +298,18 @@ both_backends!(
         assert_eq!(s, 200);
         assert!(html.contains("data-testid=\"history-row\""));
         assert!(html.contains("cus@example.com"));
+        // A detail page for nothing, or for no id at all, says so with a 404.
+        let nobody = uuid::Uuid::now_v7();
+        for (path, message) in [
+            (format!("/users/{nobody}"), "User not found"),
+            ("/users/not-an-id".to_owned(), "User not found"),
+            (format!("/experts/{nobody}"), "Expert not found"),
+            ("/experts/not-an-id".to_owned(), "Expert not found"),
+        ] {
+            let (s, html) = page(&owner, app, &path).await;
+            assert_eq!(s, 404, "{path}");
+            assert!(html.contains(message), "{path}");
+        }
 
         // A role change applies at once.
         let (s, u) = json_fn(

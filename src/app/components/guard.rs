@@ -59,6 +59,16 @@ pub fn GoTo(#[prop(into)] path: String) -> impl IntoView {
     view! { <Redirect path/> }
 }
 
+/// What a detail page shows for an id that names nothing, or is no id at all: the message, with a
+/// 404 status on the server-rendered page.
+pub fn not_found(what: &str) -> crate::shared::errors::PortalError {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    crate::shared::errors::PortalError::new(404, format!("{what} not found"))
+}
+
 /// The page a signed-in user sees where their role does not reach: 403, and nothing else.
 #[component]
 pub fn Forbidden() -> impl IntoView {

@@ -42,11 +42,7 @@ fn ExpertSchedule() -> impl IntoView {
         |(id, _)| async move {
             match id {
                 Some(id) => load_expert_schedule(id).await,
-                None => Err(crate::shared::errors::PortalError {
-                    status: 404,
-                    message: "No such expert.".into(),
-                    errors: Vec::new(),
-                }),
+                None => Err(crate::app::components::guard::not_found("Expert")),
             }
         },
     );

@@ -459,7 +459,7 @@ fn UserAccount() -> impl IntoView {
         |(id, _)| async move {
             match id {
                 Some(id) => user_detail(id).await,
-                None => Err(PortalError::new(404, "User not found")),
+                None => Err(crate::app::components::guard::not_found("User")),
             }
         },
     );
