@@ -10,6 +10,15 @@ use super::{
 };
 
 /// A service category as the mobile app and the portal read it (snake_case keys, contract §2.3).
+/// A name to pick in a select (an expert, a service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: Uuid,
+    pub name: String,
+    /// A service's length in minutes; 0 for experts.
+    pub minutes: i32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub id: Uuid,

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod booking;
+pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
 pub mod errors;

@@ -12,14 +12,7 @@ use crate::shared::{
     errors::PortalError,
 };
 
-/// A name to pick in a select (an expert, a service).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Choice {
-    pub id: Uuid,
-    pub name: String,
-    /// A service's length in minutes; 0 for experts.
-    pub minutes: i32,
-}
+pub use crate::shared::catalog::Choice;
 
 /// What the appointments page's filters and booking form offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,20 +41,10 @@ pub async fn load_appointment_choices() -> Result<AppointmentChoices, PortalErro
     use crate::server::{booking, catalog, portal};
     use crate::shared::{paging::PageRequest, permissions::Permission};
     let (state, p) = portal::signed_in().await?;
-    let own_expert = booking::staff::list_scope(&state, &p)
+    let (own_expert, experts) = booking::staff::expert_choices(&state, &p)
         .await
         .map_err(portal::portal_error)?;
     let all = PageRequest { page: 1, limit: 500 };
-    let (experts, _) = catalog::experts::list(
-        &state.db,
-        &catalog::experts::Filter {
-            active_only: true,
-            ..Default::default()
-        },
-        all,
-    )
-    .await
-    .map_err(portal::portal_error)?;
     let (services, _) = catalog::services::list(
         &state.db,
         &catalog::services::Filter {
@@ -74,15 +57,7 @@ pub async fn load_appointment_choices() -> Result<AppointmentChoices, PortalErro
     .map_err(portal::portal_error)?;
     let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
     Ok(AppointmentChoices {
-        experts: experts
-            .into_iter()
-            .filter(|e| own_expert.is_none_or(|own| own == e.id))
-            .map(|e| Choice {
-                id: e.id,
-                name: e.name,
-                minutes: 0,
-            })
-            .collect(),
+        experts,
         services: services
             .into_iter()
             .map(|s| Choice {

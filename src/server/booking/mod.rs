@@ -3,6 +3,7 @@
 
 pub mod appointments;
 pub mod availability;
+pub mod calendar;
 pub mod schedule;
 pub mod settings;
 pub mod slots;

@@ -14,6 +14,7 @@ use crate::server::{
 };
 use crate::shared::{
     appointments::{AppointmentPage, AppointmentQuery},
+    catalog::Choice,
     paging::PageRequest,
     permissions::Permission,
 };
@@ -40,6 +41,32 @@ pub async fn list_scope(state: &AppState, p: &Principal) -> AppResult<Option<uui
         Ok(()) => Ok(None),
         Err(refused) => Ok(Some(actor(state, p).await?.expert_id.ok_or(refused)?)),
     }
+}
+
+/// The active experts `p` may pick in the staff list's filters and the calendar (only their own,
+/// for an expert who sees their own schedule), with that scope.
+pub async fn expert_choices(state: &AppState, p: &Principal) -> AppResult<(Option<uuid::Uuid>, Vec<Choice>)> {
+    use crate::server::catalog::experts;
+    let scope = list_scope(state, p).await?;
+    let (active, _) = experts::list(
+        &state.db,
+        &experts::Filter {
+            active_only: true,
+            ..Default::default()
+        },
+        PageRequest { page: 1, limit: 500 },
+    )
+    .await?;
+    let choices = active
+        .into_iter()
+        .filter(|e| scope.is_none_or(|own| own == e.id))
+        .map(|e| Choice {
+            id: e.id,
+            name: e.name,
+            minutes: 0,
+        })
+        .collect();
+    Ok((scope, choices))
 }
 
 /// The staff list: filters parsed (field errors as 400), scoped to what `p` may see, newest first.
