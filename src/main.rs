@@ -27,8 +27,14 @@ enum Command {
         #[arg(long)]
         name: String,
     },
-    /// Add demo categories to an empty catalog (development and demos).
-    SeedDemo,
+    /// Add demo categories to an empty catalog; with --days, a whole demo business (development,
+    /// demos and benchmarks).
+    SeedDemo {
+        /// Also add services, experts with working hours, customers, and this many days of past
+        /// bookings plus two weeks ahead, when there are no experts yet.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=3660))]
+        days: Option<u32>,
+    },
 }
 
 #[tokio::main]
@@ -46,7 +52,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => cli::serve(config).await,
         Command::Migrate => cli::migrate(config).await,
         Command::CreateOwner { email, name } => cli::create_owner(config, &email, &name).await,
-        Command::SeedDemo => cli::seed_demo(config).await,
+        Command::SeedDemo { days } => cli::seed_demo(config, days).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

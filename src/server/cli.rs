@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-use super::{catalog, config::Config, db, identity::bootstrap, startup::Application};
+use super::{config::Config, db, identity::bootstrap, startup::Application};
 use crate::shared::identity::{Email, Password};
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -47,10 +47,30 @@ pub async fn create_owner(config: Config, email: &str, name: &str) -> anyhow::Re
     Ok(())
 }
 
-pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
+pub async fn seed_demo(config: Config, days: Option<u32>) -> anyhow::Result<()> {
     let conn = db::connect(&config).await.context("connecting to the database")?;
     db::migrate(&conn).await.context("migrating")?;
-    let added = catalog::demo::seed(&conn).await.map_err(|e| anyhow::anyhow!(e))?;
-    println!("added {added} demo categories");
+    let Some(days) = days else {
+        let added = super::catalog::demo::seed(&conn)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        println!("added {added} demo categories");
+        return Ok(());
+    };
+    let s = super::demo::seed(&conn, config.business_timezone, days)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if s.experts == 0 {
+        println!(
+            "added {} demo categories; there are experts already, so no demo business",
+            s.categories
+        );
+    } else {
+        println!(
+            "added {} categories, {} services, {} experts, {} customers and {} appointments \
+             ({days} days back, 14 ahead)",
+            s.categories, s.services, s.experts, s.customers, s.appointments
+        );
+    }
     Ok(())
 }

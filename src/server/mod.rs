@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client_addr;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod export;

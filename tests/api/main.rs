@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 mod booking;
 mod categories;
+mod demo;
 mod google;
 mod guest;
 mod health;
