@@ -12,6 +12,7 @@ mod m20261121_000003_codes_and_outbox;
 mod m20261121_000004_oauth_accounts;
 mod m20261121_000005_credential_epochs;
 mod m20261121_000006_booking;
+mod m20261121_000007_appointment_report_indexes;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_oauth_accounts::Migration),
             Box::new(m20261121_000005_credential_epochs::Migration),
             Box::new(m20261121_000006_booking::Migration),
+            Box::new(m20261121_000007_appointment_report_indexes::Migration),
         ]
     }
 }

@@ -22,34 +22,67 @@ use crate::shared::{
 
 pub use crate::shared::dashboard::{Dashboard, DayRevenue, StaffPerformance, Stats, TopService};
 
+/// Revenue paid ever, since the month began, and today, in one pass over the paid rows (the
+/// `(payment_status, paid_at, price_minor)` index covers it).
 #[derive(Debug, FromQueryResult)]
-struct Sum {
+struct Revenue {
     total: Option<i64>,
+    month: Option<i64>,
+    today: Option<i64>,
 }
 
-async fn paid_sum<C: ConnectionTrait>(
+async fn revenue<C: ConnectionTrait>(
     db: &C,
-    since: Option<chrono::DateTime<chrono::Utc>>,
-) -> AppResult<i64> {
-    let mut q = appointments::Entity::find()
+    month_start: chrono::DateTime<chrono::Utc>,
+    today_start: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Revenue> {
+    use sea_orm::sea_query::{Alias, CaseStatement};
+    let price = || Expr::col(appointments::Column::PriceMinor);
+    // Postgres sums a bigint as numeric; cast back so both backends decode an i64.
+    let sum = |e: Expr| Expr::expr(Func::cast_as(Func::sum(e), Alias::new("BIGINT")));
+    let paid_since = |since| -> Expr {
+        CaseStatement::new()
+            .case(appointments::Column::PaidAt.gte(since), price())
+            .finally(0)
+            .into()
+    };
+    Ok(appointments::Entity::find()
         .select_only()
-        // Postgres sums a bigint as numeric; cast back so both backends decode an i64.
-        .column_as(
-            Expr::expr(Func::cast_as(
-                Func::sum(Expr::col(appointments::Column::PriceMinor)),
-                sea_orm::sea_query::Alias::new("BIGINT"),
-            )),
-            "total",
-        )
-        .filter(appointments::Column::PaymentStatus.eq(PaymentStatus::Paid.as_str()));
-    if let Some(since) = since {
-        q = q.filter(appointments::Column::PaidAt.gte(since));
-    }
-    Ok(q.into_model::<Sum>()
+        .column_as(sum(price()), "total")
+        .column_as(sum(paid_since(month_start)), "month")
+        .column_as(sum(paid_since(today_start)), "today")
+        .filter(appointments::Column::PaymentStatus.eq(PaymentStatus::Paid.as_str()))
+        .into_model::<Revenue>()
         .one(db)
         .await?
-        .and_then(|s| s.total)
-        .unwrap_or(0))
+        .unwrap_or(Revenue {
+            total: None,
+            month: None,
+            today: None,
+        }))
+}
+
+/// The columns of a period's appointment the figures need (not the whole row).
+#[derive(Debug, FromQueryResult)]
+struct Held {
+    starts_at: chrono::DateTime<chrono::Utc>,
+    status: String,
+    payment_status: String,
+    price_minor: i64,
+    service_id: Uuid,
+    expert_id: Uuid,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Paid {
+    paid_at: Option<chrono::DateTime<chrono::Utc>>,
+    price_minor: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StatusCount {
+    status: String,
+    n: i64,
 }
 
 /// The dashboard for the last `period` days (today included): one of `PERIODS`.
@@ -66,13 +99,23 @@ pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -
     let since = day_start(tz, first_day);
     let month_start = today.with_day(1).unwrap_or(today);
 
-    let mut by_status = BTreeMap::new();
-    for status in AppointmentStatus::ALL {
-        let n = appointments::Entity::find()
-            .filter(appointments::Column::Status.eq(status.as_str()))
-            .count(db)
-            .await?;
-        by_status.insert(status.as_str().to_owned(), n);
+    // Every status listed, also those with no appointment.
+    let mut by_status: BTreeMap<String, u64> = AppointmentStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    let counted = appointments::Entity::find()
+        .select_only()
+        .column(appointments::Column::Status)
+        .column_as(appointments::Column::Id.count(), "n")
+        .group_by(appointments::Column::Status)
+        .into_model::<StatusCount>()
+        .all(db)
+        .await?;
+    for c in counted {
+        if let Some(n) = by_status.get_mut(&c.status) {
+            *n = u64::try_from(c.n).unwrap_or(0);
+        }
     }
     let customer_roles: Vec<Uuid> = roles::Entity::find()
         .filter(roles::Column::Name.is_in([CUSTOMER_ROLE, USER_ROLE]))
@@ -92,14 +135,28 @@ pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -
 
     // The period's appointments (booked to start in it) and payments (made in it).
     let until = today.succ_opt().map_or(rules.now, |d| day_start(tz, d));
+    use appointments::Column as A;
     let in_period = appointments::Entity::find()
-        .filter(appointments::Column::StartsAt.gte(since))
-        .filter(appointments::Column::StartsAt.lt(until))
+        .select_only()
+        .columns([
+            A::StartsAt,
+            A::Status,
+            A::PaymentStatus,
+            A::PriceMinor,
+            A::ServiceId,
+            A::ExpertId,
+        ])
+        .filter(A::StartsAt.gte(since))
+        .filter(A::StartsAt.lt(until))
+        .into_model::<Held>()
         .all(db)
         .await?;
     let paid_in_period = appointments::Entity::find()
-        .filter(appointments::Column::PaymentStatus.eq(PaymentStatus::Paid.as_str()))
-        .filter(appointments::Column::PaidAt.gte(since))
+        .select_only()
+        .columns([A::PaidAt, A::PriceMinor])
+        .filter(A::PaymentStatus.eq(PaymentStatus::Paid.as_str()))
+        .filter(A::PaidAt.gte(since))
+        .into_model::<Paid>()
         .all(db)
         .await?;
 
@@ -122,7 +179,7 @@ pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -
         }
     }
 
-    let held: Vec<&appointments::Model> = in_period
+    let held: Vec<&Held> = in_period
         .iter()
         .filter(|a| a.status != AppointmentStatus::Cancelled.as_str())
         .collect();
@@ -182,10 +239,11 @@ pub async fn dashboard<C: ConnectionTrait>(db: &C, rules: &Rules, period: u32) -
             .then_with(|| a.name.cmp(&b.name))
     });
 
+    let paid = revenue(db, day_start(tz, month_start), day_start(tz, today)).await?;
     let stats = Stats {
-        total_revenue: Money::from_minor(paid_sum(db, None).await?).to_string(),
-        month_revenue: Money::from_minor(paid_sum(db, Some(day_start(tz, month_start))).await?).to_string(),
-        today_revenue: Money::from_minor(paid_sum(db, Some(day_start(tz, today))).await?).to_string(),
+        total_revenue: Money::from_minor(paid.total.unwrap_or(0)).to_string(),
+        month_revenue: Money::from_minor(paid.month.unwrap_or(0)).to_string(),
+        today_revenue: Money::from_minor(paid.today.unwrap_or(0)).to_string(),
         period_revenue: Money::from_minor(period_revenue).to_string(),
         total_appointments: by_status.values().sum(),
         period_appointments: in_period.len() as u64,
