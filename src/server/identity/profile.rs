@@ -46,68 +46,64 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
             changed.push("name");
         }
     }
-    if let Some(phone) = changes.phone {
-        let phone: Result<Option<String>, FieldError> = match phone.trim() {
-            "" => Ok(None),
-            p => Phone::parse(p).map(|p| Some(p.into())),
-        };
-        match phone {
-            Ok(phone) if phone != before.phone => {
-                active.phone = Set(phone);
-                changed.push("phone");
-            }
-            Ok(_) => {}
-            Err(e) => errors.push(e),
+    let mut apply = |field: &'static str,
+                     parsed: Option<Result<Option<String>, FieldError>>,
+                     current: &Option<String>,
+                     slot: &mut sea_orm::ActiveValue<Option<String>>| match parsed {
+        Some(Ok(value)) if value != *current => {
+            *slot = Set(value);
+            changed.push(field);
         }
-    }
-    if let Some(address) = changes.address {
-        let address = address.trim();
-        if address.chars().count() > 500 {
-            errors.push(FieldError::new(
+        Some(Err(e)) => errors.push(e),
+        _ => {}
+    };
+    let address = |a: &str| {
+        if a.chars().count() > 500 {
+            Err(FieldError::new(
                 "address",
                 "Address must be at most 500 characters",
-            ));
+            ))
         } else {
-            let address = (!address.is_empty()).then(|| address.to_owned());
-            if address != before.address {
-                active.address = Set(address);
-                changed.push("address");
-            }
+            Ok(a.to_owned())
         }
-    }
-    if let Some(gender) = changes.gender {
-        let gender: Result<Option<String>, FieldError> = match gender.trim() {
-            "" => Ok(None),
-            g => Gender::parse(g).map(|g| Some(g.into())),
-        };
-        match gender {
-            Ok(gender) if gender != before.gender => {
-                active.gender = Set(gender);
-                changed.push("gender");
-            }
-            Ok(_) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(url) = changes.profile_image_url {
-        let url = url.trim();
-        let valid = url.is_empty()
-            || ((url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
-                && url.len() <= 2048
-                && !url.chars().any(char::is_whitespace));
-        if !valid {
-            errors.push(FieldError::new(
+    };
+    let image_url = |url: &str| {
+        if (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+            && url.len() <= 2048
+            && !url.chars().any(char::is_whitespace)
+        {
+            Ok(url.to_owned())
+        } else {
+            Err(FieldError::new(
                 "profileImageUrl",
                 "Profile image must be an http(s) URL",
-            ));
-        } else {
-            let url = (!url.is_empty()).then(|| url.to_owned());
-            if url != before.profile_image_url {
-                active.profile_image_url = Set(url);
-                changed.push("profileImageUrl");
-            }
+            ))
         }
-    }
+    };
+    apply(
+        "phone",
+        changes.phone.map(|p| optional(&p, Phone::parse)),
+        &before.phone,
+        &mut active.phone,
+    );
+    apply(
+        "address",
+        changes.address.map(|a| optional(&a, address)),
+        &before.address,
+        &mut active.address,
+    );
+    apply(
+        "gender",
+        changes.gender.map(|g| optional(&g, Gender::parse)),
+        &before.gender,
+        &mut active.gender,
+    );
+    apply(
+        "profileImageUrl",
+        changes.profile_image_url.map(|u| optional(&u, image_url)),
+        &before.profile_image_url,
+        &mut active.profile_image_url,
+    );
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -127,6 +123,17 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
     .await?;
     txn.commit().await?;
     Ok(user)
+}
+
+/// An optional profile field as sent: blank clears it; anything else must parse.
+fn optional<T: Into<String>>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<Option<String>, FieldError> {
+    match raw.trim() {
+        "" => Ok(None),
+        value => parse(value).map(|v| Some(v.into())),
+    }
 }
 
 /// With the current password. Every refresh token of the account is revoked.
