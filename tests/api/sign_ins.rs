@@ -6,7 +6,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{client, create_account, spawn_app_with, spawn_peer, Spawn, TestApp, PASSWORD};
+use crate::helpers::{
+    create_account, portal_sign_in_as, spawn_app_with, spawn_peer, Spawn, TestApp, PASSWORD,
+};
 use crate::mail::MailSink;
 
 async fn login(app: &TestApp, email: &str, password: &str) -> String {
@@ -39,19 +41,9 @@ async fn me(app: &TestApp, token: &str) -> (StatusCode, Value) {
 
 /// A browser with its own cookies, signed in to the portal.
 async fn portal_browser(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
-    let browser = client();
-    let r = browser
-        .post(app.url("/api/fn/sign_in"))
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", password)])
-        .send()
+    let browser = portal_sign_in_as(app, email, password)
         .await
-        .unwrap();
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{}",
-        r.status()
-    );
+        .unwrap_or_else(|status| panic!("portal sign-in refused: {status}"));
     assert!(portal_user(app, &browser).await.is_some());
     browser
 }

@@ -299,7 +299,7 @@ pub async fn guard_owner_change<C: ConnectionTrait>(
     role: Option<&roles::Model>,
     last_message: &str,
 ) -> AppResult<()> {
-    use sea_orm::{QuerySelect, Select};
+    use sea_orm::QuerySelect;
     let Some(owner_role) = role.filter(|r| r.name == OWNER_ROLE) else {
         return Ok(());
     };
@@ -314,10 +314,9 @@ pub async fn guard_owner_change<C: ConnectionTrait>(
     }
     // The active Owners' rows stay locked until the caller's transaction ends, so two Owners
     // removing each other at once cannot both pass (Postgres; SQLite runs one writer at a time).
-    let active_owners: Select<users::Entity> = users::Entity::find()
+    let owners = users::Entity::find()
         .filter(users::Column::RoleId.eq(owner_role.id))
-        .filter(users::Column::IsActive.eq(true));
-    let owners = active_owners
+        .filter(users::Column::IsActive.eq(true))
         .select_only()
         .column(users::Column::Id)
         .lock_exclusive()
