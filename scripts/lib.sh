@@ -41,7 +41,7 @@ new_postgres_db() {
 start_pulse() {
   local bin=$1 label=$2 port=$3; shift 3
   # Every browser test comes from 127.0.0.1: no per-client limit (tested in Rust) unless asked.
-  local vars=(RATE_LIMIT_MAX_REQUESTS=0 "$@" PULSE_ENV=test LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site)
+  local vars=(RATE_LIMIT_MAX_REQUESTS=0 RATE_LIMIT_FN_MAX_REQUESTS=0 "$@" PULSE_ENV=test LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site)
   env "${vars[@]}" "$bin" seed-demo >/dev/null
   SERVER_LOG="$WORK/server-$label.log"
   env "${vars[@]}" "$bin" serve >"$SERVER_LOG" 2>&1 &

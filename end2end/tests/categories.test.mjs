@@ -43,15 +43,16 @@ test('the page is readable with JavaScript disabled', async () => {
   await context.close();
 });
 
-test('the theme switch applies at once and is remembered by the session', async () => {
+test('the theme switch applies at once and is remembered in a cookie, with no session', async () => {
   const { context, page, errors } = await openPage(browser);
   await page.goto(`${BASE}/login`);
   await hydrated(page);
   assert.equal(await page.evaluate(() => document.documentElement.className), 'light');
-  const saved = page.waitForResponse((r) => r.url().endsWith('/api/fn/set_theme') && r.status() === 200);
   await page.getByTestId('theme-toggle').click();
-  await saved;
   assert.equal(await page.evaluate(() => document.documentElement.className), 'dark');
+  const cookies = await context.cookies();
+  assert.ok(cookies.some((c) => c.name === 'pulse_theme' && c.value === 'dark'), JSON.stringify(cookies));
+  assert.ok(!cookies.some((c) => c.name === 'pulse_session'), 'a visitor gets no session');
 
   await page.reload();
   assert.equal(await page.evaluate(() => document.documentElement.className), 'dark', 'server rendered the saved theme');

@@ -13,6 +13,7 @@ mod m20261121_000004_oauth_accounts;
 mod m20261121_000005_credential_epochs;
 mod m20261121_000006_booking;
 mod m20261121_000007_appointment_report_indexes;
+mod m20261202_000008_sign_in_guards;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_credential_epochs::Migration),
             Box::new(m20261121_000006_booking::Migration),
             Box::new(m20261121_000007_appointment_report_indexes::Migration),
+            Box::new(m20261202_000008_sign_in_guards::Migration),
         ]
     }
 }

@@ -35,6 +35,7 @@ use pages::{
 /// The HTML document around the app. Runs on the server only; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = request_theme();
+    provide_page_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en" class=theme.css_class()>
@@ -52,17 +53,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The theme the session asked for, put into the request by `server::sessions`.
+/// The theme the visitor's cookie asks for.
 fn request_theme() -> Theme {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Theme>().copied())
+            .and_then(|parts| {
+                let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
+                Some(Theme::from_cookie_header(cookies))
+            })
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
         Theme::default()
+    }
+}
+
+/// Hands this page's CSP nonce (made by `server::security_headers`) to Leptos, which puts it on the
+/// inline scripts it writes.
+fn provide_page_nonce() {
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::server::security_headers::PageNonce>()
+            .cloned()
+    }) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
 }
 

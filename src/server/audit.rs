@@ -51,7 +51,8 @@ pub async fn record<C: ConnectionTrait>(db: &C, entry: Entry) -> AppResult<()> {
         actor_id: Set(entry.actor_id),
         action: Set(entry.action),
         target_type: Set(entry.target_type),
-        target_id: Set(entry.target_id),
+        // The columns' limits (a target id may be an email someone typed).
+        target_id: Set(entry.target_id.map(|t| t.chars().take(100).collect())),
         ip: Set(entry.ip),
         user_agent: Set(entry.user_agent.map(|ua| ua.chars().take(512).collect())),
         details: Set(entry.details),

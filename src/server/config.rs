@@ -98,6 +98,13 @@ pub struct Config {
     /// The per-IP limit on `/api/v1`: at most `rate_limit_max_requests` per window; 0 turns it off.
     pub rate_limit_max_requests: u32,
     pub rate_limit_window_secs: u64,
+    /// The per-IP limit on the portal's server functions other than sign-in and password ones
+    /// (those share the API's); 0 turns it off.
+    pub rate_limit_fn_max_requests: u32,
+    /// Password hashing workers (below the core count) and the queue in front of them; sign-ins
+    /// beyond the queue get 503 with `Retry-After`.
+    pub password_hash_workers: usize,
+    pub password_hash_queue: usize,
     /// How many reverse proxies (NGINX) stand in front: the client address is taken from
     /// `X-Forwarded-For` that many hops from the right. 0 trusts no header.
     pub trust_proxy_hops: usize,
@@ -356,6 +363,14 @@ impl Config {
                 Some(minutes) => minutes.saturating_mul(60),
                 None => 15 * 60,
             },
+            rate_limit_fn_max_requests: parse_var(
+                "RATE_LIMIT_FN_MAX_REQUESTS",
+                var("RATE_LIMIT_FN_MAX_REQUESTS"),
+            )?
+            .unwrap_or(1000),
+            password_hash_workers: parse_var("PASSWORD_HASH_WORKERS", var("PASSWORD_HASH_WORKERS"))?
+                .unwrap_or_else(super::identity::password::default_workers),
+            password_hash_queue: parse_var("PASSWORD_HASH_QUEUE", var("PASSWORD_HASH_QUEUE"))?.unwrap_or(32),
             trust_proxy_hops: parse_var("TRUST_PROXY", var("TRUST_PROXY"))?.unwrap_or(0),
         })
     }

@@ -34,6 +34,15 @@ pub enum AppError {
     LockedOut { retry_after_secs: u64 },
     #[error("Please verify your email to continue.")]
     EmailNotVerified,
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("Request body is too large")]
+    PayloadTooLarge,
+    #[error("Request URI is too long")]
+    UriTooLong,
+    /// More work of this kind than the server takes at once (password hashing): try again shortly.
+    #[error("The server is busy. Please try again in a moment.")]
+    Overloaded { retry_after_secs: u64 },
     /// A dependency (database, Redis) is not answering.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
@@ -65,7 +74,10 @@ impl AppError {
             Self::TooManyRequests { .. } | Self::LockedOut { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidCredentials { .. } => StatusCode::UNAUTHORIZED,
             Self::EmailNotVerified => StatusCode::FORBIDDEN,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,9 +114,9 @@ impl AppError {
     /// Seconds a client should wait before retrying, for `Retry-After`.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::TooManyRequests { retry_after_secs, .. } | Self::LockedOut { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::TooManyRequests { retry_after_secs, .. }
+            | Self::LockedOut { retry_after_secs }
+            | Self::Overloaded { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }

@@ -29,16 +29,17 @@ const CREDENTIAL_FNS: &[&str] = &[
     "change_password",
 ];
 
+/// Rate limits for server functions: the strict per-client limit of `/api/v1` for the credential
+/// ones, a more generous one for the rest (pages call them as they load). Pages themselves are not
+/// limited here.
 pub async fn limit_credentials(state: State<AppState>, req: Request, next: Next) -> Response {
-    let limited = req
-        .uri()
-        .path()
-        .strip_prefix(SERVER_FN_PREFIX)
-        .is_some_and(|name| CREDENTIAL_FNS.contains(&name));
-    if limited {
-        super::rate_limit::limit(state, req, next).await
-    } else {
-        next.run(req).await
+    let name = req.uri().path().strip_prefix(SERVER_FN_PREFIX).map(str::to_owned);
+    match name {
+        Some(name) if CREDENTIAL_FNS.contains(&name.as_str()) => {
+            super::rate_limit::limit(state, req, next).await
+        }
+        Some(_) => super::rate_limit::limit_server_functions(state, req, next).await,
+        None => next.run(req).await,
     }
 }
 
@@ -62,11 +63,27 @@ pub async fn signed_in() -> Result<(AppState, Principal), PortalError> {
         .await
         .map_err(portal_error)?
     {
+        Some(p) if p.user.must_change_password && !is_password_change_call() => {
+            Err(portal_error(super::api::extract::password_change_required()))
+        }
         Some(p) => Ok((state, p)),
         None => Err(portal_error(AppError::Unauthorized(
             "Your session has ended. Please sign in again.".into(),
         ))),
     }
+}
+
+/// Server functions an account that must change its password may still call.
+const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &["change_password", "sign_out", "current_user"];
+
+fn is_password_change_call() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .uri
+            .path()
+            .strip_prefix(SERVER_FN_PREFIX)
+            .is_some_and(|name| ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&name))
+    })
 }
 
 /// Signed in and granted `permission`, or 401/403.

@@ -20,9 +20,9 @@ use std::{
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use governor::{
     clock::{Clock, DefaultClock},
@@ -48,6 +48,8 @@ pub enum Limiter {
         pool: RedisPool,
         max: u32,
         window_secs: u64,
+        /// Keeps the counters of different limits apart in Redis.
+        namespace: &'static str,
     },
 }
 
@@ -62,16 +64,38 @@ struct Verdict {
 }
 
 impl Limiter {
+    /// The limit on `/api/v1` (and the credential server functions).
     pub fn from_config(config: &Config, redis: Option<&RedisPool>) -> Self {
-        let Some(max) = NonZeroU32::new(config.rate_limit_max_requests) else {
+        Self::new(
+            config.rate_limit_max_requests,
+            config.rate_limit_window_secs,
+            redis,
+            "api",
+        )
+    }
+
+    /// The more generous limit on the portal's other server functions, which signed-in pages call
+    /// as they load: enough for anyone using the portal, not for a script hammering it.
+    pub fn for_server_functions(config: &Config, redis: Option<&RedisPool>) -> Self {
+        Self::new(
+            config.rate_limit_fn_max_requests,
+            config.rate_limit_window_secs,
+            redis,
+            "fn",
+        )
+    }
+
+    fn new(max: u32, window_secs: u64, redis: Option<&RedisPool>, namespace: &'static str) -> Self {
+        let Some(max) = NonZeroU32::new(max) else {
             return Self::Off;
         };
-        let window_secs = config.rate_limit_window_secs.max(1);
+        let window_secs = window_secs.max(1);
         match redis {
             Some(pool) => Self::Shared {
                 pool: pool.clone(),
                 max: max.get(),
                 window_secs,
+                namespace,
             },
             None => {
                 let period = Duration::from_secs(window_secs) / max.get();
@@ -120,13 +144,14 @@ impl Limiter {
                 pool,
                 max,
                 window_secs,
+                namespace,
             } => {
                 let now = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .unwrap_or_default()
                     .as_secs();
                 let window = now / window_secs;
-                let key = format!("pulse:ratelimit:{ip}:{window}");
+                let key = format!("pulse:ratelimit:{namespace}:{ip}:{window}");
                 match count(pool, &key, *window_secs).await {
                     Ok(n) => Some(Verdict {
                         allowed: n <= u64::from(*max),
@@ -162,26 +187,36 @@ async fn count(
 
 /// The middleware, for `/api/v1`.
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limiter = state.rate_limit.clone();
+    apply(&state, &limiter, req, next).await
+}
+
+/// The middleware for the portal's server functions.
+pub async fn limit_server_functions(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limiter = state.fn_rate_limit.clone();
+    apply(&state, &limiter, req, next).await
+}
+
+async fn apply(state: &AppState, limiter: &Limiter, req: Request, next: Next) -> Response {
+    let surface = super::input_guard::Surface::of_request(&req);
     let (parts, body) = req.into_parts();
     let ip = client_addr::client_ip(&parts, state.config.trust_proxy_hops);
     let req = Request::from_parts(parts, body);
     let Some(ip) = ip.map(limit_key) else {
         return next.run(req).await;
     };
-    let Some(verdict) = state.rate_limit.check(ip).await else {
+    let Some(verdict) = limiter.check(ip).await else {
         return next.run(req).await;
     };
     let mut response = if verdict.allowed {
         next.run(req).await
     } else {
         tracing::info!(%ip, "rate limited");
-        let mut r = (
-            StatusCode::TOO_MANY_REQUESTS,
-            axum::Json(serde_json::json!({ "success": false, "message": "Too many requests." })),
-        )
-            .into_response();
-        insert(r.headers_mut(), "retry-after", verdict.reset_secs.unwrap_or(1));
-        r
+        // The contract's body for the API; the portal's error shape for server functions.
+        surface.error(super::error::AppError::TooManyRequests {
+            message: "Too many requests.".into(),
+            retry_after_secs: verdict.reset_secs.unwrap_or(1),
+        })
     };
     // The IETF draft's headers, as express-rate-limit sent them.
     let headers = response.headers_mut();

@@ -22,10 +22,8 @@ use super::{
     state::AppState,
 };
 use crate::shared::permissions::Permission;
-use crate::shared::theme::Theme;
 
 pub const COOKIE_NAME: &str = "pulse_session";
-pub const THEME_KEY: &str = "theme";
 /// Unix time of the session's last save. tower-sessions extends `OnInactivity` only when a session is
 /// written, so an active session is re-saved once a day to keep "7 days since last use" true.
 const TOUCHED_KEY: &str = "touched_at";
@@ -63,30 +61,17 @@ fn signing_key(secret: &str) -> Key {
     Key::from(&Sha512::digest(secret.as_bytes()))
 }
 
-/// Slides the expiry of sessions in use (pages and server functions, not assets or the mobile API),
-/// and for page requests puts the session's theme into the request so the server renders pages in it
-/// (no flash of the wrong theme).
-async fn page_session(session: Session, mut req: Request, next: Next) -> Response {
+/// Slides the expiry of sessions in use (pages and server functions, not assets or the mobile API).
+/// Visitors who are not signed in have no session and get none: nothing is stored for them.
+async fn page_session(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let is_asset = path.starts_with("/pkg/") || (path.contains('.') && !path.starts_with("/api/"));
     let is_portal =
         !is_asset && !path.starts_with("/api/v1") && !path.starts_with("/health") && path != "/readyz";
-    let wants_page = is_portal && req.method() == axum::http::Method::GET && !path.starts_with("/api/");
     if is_portal {
         if let Err(e) = touch(&session).await {
             tracing::warn!(error = %e, "could not refresh the session expiry");
         }
-    }
-    if wants_page {
-        let theme = match session.get::<Theme>(THEME_KEY).await {
-            Ok(theme) => theme.unwrap_or_default(),
-            Err(e) => {
-                // A session store outage must not take pages down; render the default theme.
-                tracing::warn!(error = %e, "session store unavailable");
-                Theme::default()
-            }
-        };
-        req.extensions_mut().insert(theme);
     }
     next.run(req).await
 }
@@ -103,14 +88,6 @@ async fn touch(session: &Session) -> Result<(), tower_sessions::session::Error> 
         session.insert(TOUCHED_KEY, now).await?;
     }
     Ok(())
-}
-
-/// Stores the portal theme. Also records the save time, so `touch` skips this session today.
-pub async fn set_theme(session: &Session, theme: Theme) -> Result<(), tower_sessions::session::Error> {
-    session.insert(THEME_KEY, theme).await?;
-    session
-        .insert(TOUCHED_KEY, time::OffsetDateTime::now_utc().unix_timestamp())
-        .await
 }
 
 /// The signed-in portal user's id in the session, and when (unix seconds) the sign-in happened.

@@ -51,6 +51,7 @@ impl Application {
             config.public_url = format!("http://{addr}");
         }
         let config = Arc::new(config);
+        super::identity::password::init_pool(config.password_hash_workers, config.password_hash_queue);
         let db = db::connect(&config).await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot open the database ({}): {e}",
@@ -69,6 +70,7 @@ impl Application {
         // Development and test log message bodies (codes included) when there is no SMTP server.
         // Unpaid reservations give their slot back when their hold ends.
         tokio::spawn(super::booking::sweep::run(db.clone()));
+        tokio::spawn(super::maintenance::run(db.clone()));
         tokio::spawn(notify::outbox::run(
             db.clone(),
             mailer,
@@ -77,8 +79,11 @@ impl Application {
         ));
         let google = super::identity::oidc::OidcProvider::from_config(&config)?;
         let rate_limit = super::rate_limit::Limiter::from_config(&config, redis.as_ref());
+        let fn_rate_limit = super::rate_limit::Limiter::for_server_functions(&config, redis.as_ref());
         let state = AppState {
+            csp: Arc::new(super::security_headers::Policy::from_config(&config)),
             rate_limit,
+            fn_rate_limit,
             google,
             leptos_options: leptos_options(&config, addr),
             config,
@@ -201,6 +206,11 @@ pub fn router(state: AppState) -> Router {
         ))
         // axum's extractors have their own 2 MB cap; make it the configured limit.
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(super::input_guard::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::security_headers::add,
+        ))
         .with_state(state.clone());
 
     sessions::layer(app, &state).layer(
@@ -222,8 +232,10 @@ pub fn router(state: AppState) -> Router {
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(axum::middleware::from_fn(api::response::envelope_plain_errors))
+            // Compression wraps the envelope rewrite, never the other way round: the rewrite must
+            // read the error body before it is compressed.
             .layer(CompressionLayer::new())
+            .layer(axum::middleware::from_fn(api::response::envelope_plain_errors))
             .layer(RequestBodyLimitLayer::new(body_limit))
             // 503, not 408: the server was slow, not the client.
             .layer(TimeoutLayer::with_status_code(

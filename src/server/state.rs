@@ -29,6 +29,10 @@ pub struct AppState {
     pub google: Option<Arc<OidcProvider>>,
     /// The per-IP limit on `/api/v1`, in process or in Redis.
     pub rate_limit: Limiter,
+    /// The per-IP limit on the portal's other server functions.
+    pub fn_rate_limit: Limiter,
+    /// The Content-Security-Policy of pages, built from the configuration.
+    pub csp: Arc<super::security_headers::Policy>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

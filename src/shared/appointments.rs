@@ -101,13 +101,9 @@ impl CancelReason {
     pub const MAX_CHARS: usize = 500;
 
     pub fn parse_field(field: &str, raw: Option<&str>) -> Result<Option<Self>, FieldError> {
-        match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        match raw {
             None => Ok(None),
-            Some(r) if r.chars().count() > Self::MAX_CHARS => Err(FieldError::new(
-                field,
-                format!("At most {} characters", Self::MAX_CHARS),
-            )),
-            Some(r) => Ok(Some(Self(r.to_owned()))),
+            Some(r) => Ok(super::text::optional_block(field, r, Self::MAX_CHARS)?.map(Self)),
         }
     }
 
@@ -126,13 +122,9 @@ impl BookingForm {
         let time = parse_time("appointmentTime", &self.appointment_time)
             .map_err(|e| errors.push(e))
             .ok();
-        let name = self.customer_name.trim();
-        if name.is_empty() || name.chars().count() > 255 {
-            errors.push(FieldError::new(
-                "customerName",
-                "Name must be 1 to 255 characters",
-            ));
-        }
+        let name = super::text::line("customerName", &self.customer_name, 255)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default();
         let phone = Phone::parse(&self.customer_phone)
             .map_err(|e| errors.push(FieldError::new("customerPhone", e.message)))
             .ok();
@@ -150,10 +142,15 @@ impl BookingForm {
         };
         let expert_id = optional_uuid("expertId", self.expert_id.as_deref(), &mut errors);
         let user_id = optional_uuid("userId", self.user_id.as_deref(), &mut errors);
-        let notes = self.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        if notes.is_some_and(|n| n.chars().count() > 2000) {
-            errors.push(FieldError::new("notes", "At most 2000 characters"));
-        }
+        let notes = self
+            .notes
+            .as_deref()
+            .map(|n| super::text::optional_block("notes", n, 2000))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten()
+            .flatten();
         let pay_now = match &self.pay_now {
             serde_json::Value::Bool(b) => *b,
             serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
@@ -175,11 +172,11 @@ impl BookingForm {
                 service_id,
                 date,
                 time,
-                customer_name: name.to_owned(),
+                customer_name: name,
                 customer_phone: phone.as_str().to_owned(),
                 customer_email: email,
                 expert_id,
-                notes: notes.map(str::to_owned),
+                notes,
                 pay_now,
                 payment_method,
                 user_id,

@@ -39,6 +39,10 @@ pub struct PortalUser {
     pub email: String,
     pub role: String,
     pub permissions: Vec<String>,
+    /// The account's password was generated (the first-run Owner): the portal shows nothing but
+    /// the change-password form until it is changed.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl PortalUser {

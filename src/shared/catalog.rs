@@ -45,6 +45,11 @@ impl Category {
     }
 }
 
+/// The longest description a category or service takes.
+pub const DESCRIPTION_MAX_CHARS: usize = 5000;
+/// A category's icon name (the column is `varchar(100)`).
+pub const ICON_MAX_CHARS: usize = 100;
+
 /// A category name: trimmed, 1 to 255 characters. The only way to get one is `parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -54,20 +59,10 @@ impl CategoryName {
     pub const MAX_CHARS: usize = 255;
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let name = raw.trim();
-        if name.is_empty() {
+        if raw.trim().is_empty() {
             return Err(FieldError::new("name", "Name is required"));
         }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new("name", "Name must be at most 255 characters"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "name",
-                "Name must not contain control characters",
-            ));
-        }
-        Ok(Self(name.to_owned()))
+        super::text::line("name", raw, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -223,7 +218,10 @@ impl ServiceForm {
             None => required(&mut errors, "name", "Name"),
         }
         if let Some(d) = &self.description {
-            out.description = Some(Some(d.trim().to_owned()).filter(|d| !d.is_empty()));
+            match super::text::optional_block("description", d, DESCRIPTION_MAX_CHARS) {
+                Ok(d) => out.description = Some(d),
+                Err(e) => errors.push(e),
+            }
         }
         match &self.price {
             Some(raw) => match Money::parse_field("price", raw) {
@@ -266,8 +264,13 @@ impl ServiceForm {
                 Some(list) => {
                     let mut clean: Vec<String> = Vec::new();
                     for tag in list.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-                        if !clean.iter().any(|c| c.eq_ignore_ascii_case(tag)) {
-                            clean.push(tag.chars().take(50).collect());
+                        match super::text::line("tags", tag, 50) {
+                            Ok(tag) if !clean.iter().any(|c| c.eq_ignore_ascii_case(&tag)) => clean.push(tag),
+                            Ok(_) => {}
+                            Err(e) => {
+                                errors.push(FieldError::new("tags", format!("Each tag: {}", e.message)));
+                                break;
+                            }
                         }
                     }
                     if clean.len() > 20 {
@@ -338,22 +341,30 @@ impl CategoryForm {
             }
             None => None,
         };
+        let description = self
+            .description
+            .as_deref()
+            .map(|d| super::text::optional_block("description", d, DESCRIPTION_MAX_CHARS))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten()
+            .flatten();
+        let icon = self
+            .icon
+            .as_deref()
+            .map(|i| super::text::optional_line("icon", i, ICON_MAX_CHARS))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten()
+            .flatten();
         match name {
             Some(name) if errors.is_empty() => Ok(NewCategory {
                 name,
-                description: self
-                    .description
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned),
+                description,
                 image_url,
-                icon: self
-                    .icon
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned),
+                icon,
                 display_order: self.display_order.unwrap_or(0),
                 is_active: self.is_active.unwrap_or(true),
             }),
@@ -396,14 +407,6 @@ pub struct ExpertChanges {
     pub user_id: Option<Option<Uuid>>,
 }
 
-fn optional_text(raw: &str, max: usize) -> Result<Option<String>, ()> {
-    let t = raw.trim();
-    if t.chars().count() > max {
-        return Err(());
-    }
-    Ok(Some(t.to_owned()).filter(|t| !t.is_empty()))
-}
-
 impl ExpertForm {
     pub fn parse(&self, creating: bool) -> Result<ExpertChanges, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -436,15 +439,16 @@ impl ExpertForm {
                 }
             }
         }
-        for (field, raw, max, slot) in [
-            ("specialty", &self.specialty, 255, &mut out.specialty),
-            ("bio", &self.bio, 5000, &mut out.bio),
-        ] {
-            if let Some(raw) = raw {
-                match optional_text(raw, max) {
-                    Ok(v) => *slot = Some(v),
-                    Err(()) => errors.push(FieldError::new(field, format!("At most {max} characters"))),
-                }
+        if let Some(raw) = &self.specialty {
+            match super::text::optional_line("specialty", raw, 255) {
+                Ok(v) => out.specialty = Some(v),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(raw) = &self.bio {
+            match super::text::optional_block("bio", raw, 5000) {
+                Ok(v) => out.bio = Some(v),
+                Err(e) => errors.push(e),
             }
         }
         if let Some(url) = &self.image_url {

@@ -16,4 +16,5 @@ pub mod profile;
 pub mod roles;
 pub mod schedule;
 pub mod settings;
+pub mod text;
 pub mod theme;

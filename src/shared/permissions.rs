@@ -102,6 +102,15 @@ const CUSTOMER_GRANTS: &[Permission] = &[
     CoursesApply,
 ];
 
+impl Permission {
+    /// Whether holding this gives any power over other people's data. A customer's own abilities
+    /// (book, see their own bookings, apply to a course, read the catalog) do not: staff who lack
+    /// them may still manage customers' accounts. The role hierarchy compares only the others.
+    pub fn confers_authority(self) -> bool {
+        !CUSTOMER_GRANTS.contains(&self)
+    }
+}
+
 /// The roles every Pulse database starts with.
 pub const DEFAULT_ROLES: &[DefaultRole] = &[
     DefaultRole {

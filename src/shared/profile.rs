@@ -42,6 +42,15 @@ pub struct ProfileUpdate {
     pub profile_image_url: Option<String>,
 }
 
+/// A person's name: 2 to 255 characters on one line.
+pub fn parse_name(raw: &str) -> Result<String, FieldError> {
+    let name = super::text::line("name", raw, 255)?;
+    if name.chars().count() < 2 {
+        return Err(FieldError::new("name", "Name must be 2 to 255 characters"));
+    }
+    Ok(name)
+}
+
 /// An absolute http(s) URL or a path on this site, at most 2048 characters, no spaces.
 pub fn is_image_url(url: &str) -> bool {
     (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
@@ -61,10 +70,9 @@ impl ProfileForm {
 
     pub fn parse(&self) -> Result<ProfileUpdate, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = self.name.trim();
-        if !(2..=255).contains(&name.chars().count()) {
-            errors.push(FieldError::new("name", "Name must be 2 to 255 characters"));
-        }
+        let name = parse_name(&self.name)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default();
         let phone = match self.phone.trim() {
             "" => None,
             raw => Phone::parse(raw)
@@ -72,13 +80,11 @@ impl ProfileForm {
                 .map_err(|e| errors.push(e))
                 .ok(),
         };
-        let address = self.address.trim();
-        if address.chars().count() > 500 {
-            errors.push(FieldError::new(
-                "address",
-                "Address must be at most 500 characters",
-            ));
-        }
+        let address = super::text::optional_line("address", &self.address, 500)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let url = self.profile_image_url.trim();
         if !url.is_empty() && !is_image_url(url) {
             errors.push(FieldError::new(
@@ -91,9 +97,9 @@ impl ProfileForm {
         }
         let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         Ok(ProfileUpdate {
-            name: name.to_owned(),
+            name,
             phone,
-            address: optional(address),
+            address: optional(&address),
             profile_image_url: optional(url),
         })
     }
@@ -179,13 +185,13 @@ mod tests {
             current_password: current.into(),
             new_password: new.into(),
         };
-        assert!(form("Passw0rd!", "N3wPassw0rd!").parse().is_ok());
+        assert!(form("Salon-Pass-42!", "N3w-Salon-Pass!").parse().is_ok());
         let fields = |f: PasswordForm| -> Vec<String> {
             f.parse().unwrap_err().into_iter().map(|e| e.field).collect()
         };
         assert_eq!(fields(form("", "short")), ["currentPassword", "newPassword"]);
-        assert_eq!(fields(form("Passw0rd!", "Passw0rd!")), ["newPassword"]);
-        assert!(!format!("{:?}", form("Passw0rd!", "x")).contains("Passw0rd"));
+        assert_eq!(fields(form("Salon-Pass-42!", "Salon-Pass-42!")), ["newPassword"]);
+        assert!(!format!("{:?}", form("Salon-Pass-42!", "x")).contains("Salon"));
     }
 
     #[test]

@@ -46,21 +46,16 @@ pub struct RoleForm {
 impl RoleForm {
     pub fn parse(&self) -> Result<(String, Option<String>), Vec<FieldError>> {
         let name = parse_role_name(&self.name).map_err(|e| vec![e])?;
-        let description = self.description.trim();
-        if description.chars().count() > 500 {
-            return Err(vec![FieldError::new("description", "At most 500 characters")]);
-        }
-        Ok((name, Some(description.to_owned()).filter(|d| !d.is_empty())))
+        let description =
+            super::text::optional_block("description", &self.description, 500).map_err(|e| vec![e])?;
+        Ok((name, description))
     }
 }
 
-/// A role's name: 1 to 100 characters once trimmed.
+/// A role's name: 1 to 100 characters on one line once trimmed. (The server also refuses names
+/// that mix scripts or look like another role's: `rbac::roles`.)
 pub fn parse_role_name(raw: &str) -> Result<String, FieldError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(FieldError::new("name", "Name must be 1 to 100 characters"));
-    }
-    Ok(name.to_owned())
+    super::text::line("name", raw, 100)
 }
 
 /// The permission catalogue grouped by area, areas and permissions in catalogue order: the rows of

@@ -78,15 +78,7 @@ pub const RESERVATION_HOLD: Limit = Limit {
 
 /// Trimmed, 1 to 255 characters.
 pub fn parse_business_name(raw: &str) -> Result<String, FieldError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 255 {
-        Err(FieldError::new(
-            "businessName",
-            "Business name must be 1 to 255 characters",
-        ))
-    } else {
-        Ok(name.to_owned())
-    }
+    super::text::line("businessName", raw, 255)
 }
 
 /// The settings form as typed: every field text, parsed by [`SettingsForm::parse`].

@@ -31,12 +31,16 @@ async fn signed_in(app: &TestApp, sink: &MailSink, email: &str) -> (String, Stri
     };
     post(
         "/auth/register",
-        json!({ "name": "Nia", "email": email, "password": "Passw0rd!" }),
+        json!({ "name": "Nia", "email": email, "password": "Salon-Pass-42!" }),
     )
     .await;
     let code = sink.code(email, 1).await;
     post("/auth/verify-email", json!({ "email": email, "code": code })).await;
-    let b = post("/auth/login", json!({ "email": email, "password": "Passw0rd!" })).await;
+    let b = post(
+        "/auth/login",
+        json!({ "email": email, "password": "Salon-Pass-42!" }),
+    )
+    .await;
     (
         b["data"]["accessToken"].as_str().unwrap().to_owned(),
         b["data"]["refreshToken"].as_str().unwrap().to_owned(),
@@ -103,7 +107,7 @@ both_backends!(
             post.clone(),
             "/auth/change-password",
             &token,
-            json!({ "currentPassword": "Wrong1!x", "newPassword": "N3wPassw0rd!" }),
+            json!({ "currentPassword": "Wrong1!x", "newPassword": "N3wSalon-Pass-42!" }),
         )
         .await;
         assert_eq!(
@@ -115,7 +119,7 @@ both_backends!(
             post.clone(),
             "/auth/change-password",
             &token,
-            json!({ "currentPassword": "Passw0rd!", "newPassword": "N3wPassw0rd!" }),
+            json!({ "currentPassword": "Salon-Pass-42!", "newPassword": "N3wSalon-Pass-42!" }),
         )
         .await;
         assert_eq!(s, 200);
@@ -146,7 +150,7 @@ both_backends!(
             post.clone(),
             "/auth/change-password-otp",
             &token,
-            json!({ "code": wrong, "newPassword": "Thrd1Passw0rd!" }),
+            json!({ "code": wrong, "newPassword": "Thrd1Salon-Pass-42!" }),
         )
         .await;
         assert_eq!(
@@ -158,7 +162,7 @@ both_backends!(
             post.clone(),
             "/auth/change-password-otp",
             &token,
-            json!({ "code": code, "newPassword": "Thrd1Passw0rd!" }),
+            json!({ "code": code, "newPassword": "Thrd1Salon-Pass-42!" }),
         )
         .await;
         assert_eq!(s, 200);
@@ -175,7 +179,7 @@ both_backends!(
         let r = app
             .client
             .post(app.url("/api/v1/auth/login"))
-            .json(&json!({ "email": "oz@example.com", "password": "Thrd1Passw0rd!" }))
+            .json(&json!({ "email": "oz@example.com", "password": "Thrd1Salon-Pass-42!" }))
             .send()
             .await
             .unwrap();

@@ -105,11 +105,12 @@ both_backends!(
             .collect();
         assert_eq!(fields, ["email", "password"]);
 
+        // An unknown email is answered exactly like a real account's first wrong password.
         let (status, body) = login(&app, "nobody@example.com", PASSWORD).await;
         assert_eq!(status, 401);
         assert_eq!(
             body,
-            json!({ "success": false, "message": "Invalid email or password." })
+            json!({ "success": false, "message": "Invalid email or password.", "attemptsRemaining": 2 })
         );
 
         // Malformed JSON is still the envelope.

@@ -149,6 +149,7 @@ pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
         ("DATABASE_MAX_CONNECTIONS".into(), "5".into()),
         // Tests share one address (and, with Redis, one counter store); `rate_limit.rs` turns it on.
         ("RATE_LIMIT_MAX_REQUESTS".into(), "0".into()),
+        ("RATE_LIMIT_FN_MAX_REQUESTS".into(), "0".into()),
     ]);
     if opts.redis {
         vars.insert("REDIS_URL".into(), redis_url());
@@ -259,7 +260,7 @@ macro_rules! both_backends {
 }
 
 /// The password every `create_account` user has.
-pub const PASSWORD: &str = "Passw0rd!";
+pub const PASSWORD: &str = "Salon-Pass-42!";
 
 /// An account with `role`, created through the service layer (for data that has no API yet).
 pub async fn create_account(

@@ -86,7 +86,7 @@ both_backends!(
             &app,
             "/auth/reset-password",
             None,
-            json!({ "token": token, "newPassword": "N3wPassw0rd!" }),
+            json!({ "token": token, "newPassword": "N3wSalon-Pass-42!" }),
         )
         .await;
         assert_eq!(s, 200);
@@ -101,7 +101,7 @@ both_backends!(
             (s, b["message"].clone()),
             (400, json!("This link is invalid or has already been used."))
         );
-        access_token(&app, "pat@example.com", "N3wPassw0rd!").await;
+        access_token(&app, "pat@example.com", "N3wSalon-Pass-42!").await;
     }
 );
 

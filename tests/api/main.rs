@@ -24,6 +24,7 @@ mod portal_staff;
 mod portal_users;
 mod rate_limit;
 mod registration;
+mod security;
 mod sessions;
 mod sign_ins;
 mod startup;

@@ -322,7 +322,7 @@ both_backends!(
             app,
             &desk,
             "change_password",
-            change("Wrong1!pass", "N3wPassw0rd!"),
+            change("Wrong1!pass", "N3wSalon-Pass-42!"),
         )
         .await;
         assert_eq!(s, 400, "{b}");
@@ -333,7 +333,13 @@ both_backends!(
 
         // A later second than the sign-ins, so only the fresh sign-in keeps this session.
         next_second().await;
-        let (s, b) = json_fn(app, &desk, "change_password", change(PASSWORD, "N3wPassw0rd!")).await;
+        let (s, b) = json_fn(
+            app,
+            &desk,
+            "change_password",
+            change(PASSWORD, "N3wSalon-Pass-42!"),
+        )
+        .await;
         assert_eq!(s, 200, "{b}");
 
         let (s, b) = form_fn(app, &desk, "load_profile", &[]).await;
@@ -348,7 +354,7 @@ both_backends!(
             Some(StatusCode::UNAUTHORIZED),
             "the old password no longer works"
         );
-        let fresh = portal_sign_in_as(app, "desk@example.com", "N3wPassw0rd!")
+        let fresh = portal_sign_in_as(app, "desk@example.com", "N3wSalon-Pass-42!")
             .await
             .expect("the new password works");
         let (s, _) = form_fn(app, &fresh, "load_profile", &[]).await;

@@ -659,12 +659,12 @@ both_backends!(
             (s, &b["errors"][0]["field"]),
             (StatusCode::BAD_REQUEST, &json!("newPassword"))
         );
-        let (s, b) = reset("N3wPassw0rd!", "N3wPassw0rd").await;
+        let (s, b) = reset("N3wSalon-Pass-42!", "N3wPassw0rd").await;
         assert_eq!(
             (s, &b["errors"][0]["field"]),
             (StatusCode::BAD_REQUEST, &json!("confirm"))
         );
-        let (s, b) = reset("N3wPassw0rd!", "N3wPassw0rd!").await;
+        let (s, b) = reset("N3wSalon-Pass-42!", "N3wSalon-Pass-42!").await;
         assert_eq!(s, 200, "{b}");
 
         // Spent: the function and the page both say so, and the page offers a new link and sign-in.
@@ -682,7 +682,7 @@ both_backends!(
         assert!(html.contains("data-testid=\"link-login\""));
         assert!(!html.contains("data-testid=\"password-form\""));
 
-        let pat = portal_as(&app, "pat@example.com", "N3wPassw0rd!").await;
+        let pat = portal_as(&app, "pat@example.com", "N3wSalon-Pass-42!").await;
         let (s, me) = form_fn(&app, &pat, "current_user", &[]).await;
         assert_eq!((s, &me["email"]), (StatusCode::OK, &json!("pat@example.com")));
 

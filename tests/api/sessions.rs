@@ -1,7 +1,9 @@
 //! Sessions: cookie attributes, signing, and a round trip through Redis across two instances.
 
 use crate::both_backends;
-use crate::helpers::{client, spawn_app, spawn_app_with, Backend, Spawn};
+use crate::helpers::{
+    client, create_account, spawn_app, spawn_app_with, spawn_peer, Backend, Spawn, TestApp, PASSWORD,
+};
 use pulse::server::sessions::COOKIE_NAME;
 use tower_sessions_redis_store::fred::prelude::*;
 
@@ -25,29 +27,56 @@ fn cookie_value(set_cookie: &str) -> String {
         .to_owned()
 }
 
-async fn html_class(base: &str, cookie: Option<&str>) -> String {
-    let mut req = client().get(format!("{base}/login"));
+/// Who a session cookie signs in as, asked of the server at `base` (`None`: nobody).
+async fn who(base: &str, cookie: Option<&str>) -> Option<String> {
+    let mut req = client()
+        .post(format!("{base}/api/fn/current_user"))
+        .header("accept", "application/json");
     if let Some(c) = cookie {
         req = req.header("cookie", format!("{COOKIE_NAME}={c}"));
     }
-    let response = req.send().await.unwrap();
-    let status = response.status();
-    let html = response.text().await.unwrap();
-    let start = html
-        .find("<html")
-        .unwrap_or_else(|| panic!("no page ({status}): {}", &html[..html.len().min(500)]));
-    html[start..start + html[start..].find('>').unwrap()].to_owned()
+    let body: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+    body["email"].as_str().map(str::to_owned)
+}
+
+/// Signs in to the portal at `app` and returns the `Set-Cookie` it answered with.
+async fn sign_in(app: &TestApp) -> String {
+    create_account_once(app).await;
+    let r = client()
+        .post(app.url("/api/fn/sign_in"))
+        .header("accept", "application/json")
+        .form(&[("email", "boss@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    session_cookie(&r)
+}
+
+async fn create_account_once(app: &TestApp) {
+    use pulse::server::entities::users;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let exists = users::Entity::find()
+        .filter(users::Column::Email.eq("boss@example.com"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        create_account(app, "boss@example.com", "Owner", true).await;
+    }
 }
 
 both_backends!(
     async fn a_session_written_on_one_instance_is_read_on_another_through_redis(backend: Backend) {
         let a = spawn_app_with(backend, Spawn::redis()).await;
-        let b = spawn_app_with(backend, Spawn::redis()).await;
+        let b = spawn_peer(&a, Spawn::redis()).await;
 
-        let r = a.server_fn("set_theme", &[("theme", "dark")]).await;
-        assert_eq!(r.status(), 200);
-        let set_cookie = session_cookie(&r);
-        let value = cookie_value(&set_cookie);
+        let value = cookie_value(&sign_in(&a).await);
 
         // The record is in Redis under the session id (the cookie is `<signature><id>`).
         let redis = pulse::server::redis::connect(&crate::helpers::redis_url())
@@ -59,9 +88,12 @@ both_backends!(
         let ttl: i64 = redis.ttl(id).await.unwrap();
         assert!(ttl > 6 * 24 * 3600 && ttl <= 7 * 24 * 3600, "ttl {ttl}");
 
-        // Instance B, which never saw this client, renders the page in the stored theme.
-        assert!(html_class(&b.base, Some(&value)).await.contains("class=\"dark\""));
-        assert!(html_class(&b.base, None).await.contains("class=\"light\""));
+        // Instance B, which never saw this client, knows who it is.
+        assert_eq!(
+            who(&b.base, Some(&value)).await.as_deref(),
+            Some("boss@example.com")
+        );
+        assert_eq!(who(&b.base, None).await, None);
         let _: i64 = redis.del(id).await.unwrap();
     }
 );
@@ -69,39 +101,36 @@ both_backends!(
 #[tokio::test]
 async fn in_process_sessions_round_trip_on_the_same_instance_only() {
     let a = spawn_app(Backend::Sqlite).await;
-    let b = spawn_app(Backend::Sqlite).await;
-    let r = a.server_fn("set_theme", &[("theme", "dark")]).await;
-    assert_eq!(r.status(), 200);
-    let value = cookie_value(&session_cookie(&r));
-    assert!(html_class(&a.base, Some(&value)).await.contains("class=\"dark\""));
+    let b = spawn_peer(&a, Spawn::default()).await;
+    let value = cookie_value(&sign_in(&a).await);
+    assert_eq!(
+        who(&a.base, Some(&value)).await.as_deref(),
+        Some("boss@example.com")
+    );
     // Without Redis another instance cannot know the session: that is why production sets REDIS_URL.
-    assert!(html_class(&b.base, Some(&value))
-        .await
-        .contains("class=\"light\""));
+    assert_eq!(who(&b.base, Some(&value)).await, None);
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_lax_signed_and_lasts_seven_days() {
     let app = spawn_app(Backend::Sqlite).await;
-    let r = app.server_fn("set_theme", &[("theme", "dark")]).await;
-    let c = session_cookie(&r);
+    let c = sign_in(&app).await;
     assert!(c.contains("HttpOnly"), "{c}");
     assert!(c.contains("SameSite=Lax"), "{c}");
     assert!(c.contains("Path=/"), "{c}");
     assert!(c.contains("Max-Age=604800") || c.contains("Expires="), "{c}");
     assert!(!c.contains("Secure"), "development cookies work over http: {c}");
 
-    // A tampered signature is ignored: the page falls back to the default theme.
+    // A tampered signature is ignored: nobody is signed in.
     let value = cookie_value(&c);
     let mut tampered = value.clone().into_bytes();
     tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert!(html_class(&app.base, Some(&value))
-        .await
-        .contains("class=\"dark\""));
-    assert!(html_class(&app.base, Some(&tampered))
-        .await
-        .contains("class=\"light\""));
+    assert_eq!(
+        who(&app.base, Some(&value)).await.as_deref(),
+        Some("boss@example.com")
+    );
+    assert_eq!(who(&app.base, Some(&tampered)).await, None);
 }
 
 #[tokio::test]
@@ -114,14 +143,19 @@ async fn production_cookies_are_secure() {
             .var("SESSION_SECRET", "s".repeat(48)),
     )
     .await;
-    let r = app.server_fn("set_theme", &[("theme", "dark")]).await;
-    assert!(session_cookie(&r).contains("Secure"));
+    assert!(sign_in(&app).await.contains("Secure"));
+    // And HSTS is sent.
+    let r = client().get(app.url("/login")).send().await.unwrap();
+    assert!(r.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
 }
 
 #[tokio::test]
-async fn an_invalid_theme_is_a_400_with_the_portal_error_shape() {
+async fn undecodable_arguments_are_a_400_with_the_portal_error_shape() {
     let app = spawn_app(Backend::Sqlite).await;
-    let r = app.server_fn("set_theme", &[("theme", "purple")]).await;
+    let r = app.server_fn("user_detail", &[("id", "not-a-uuid")]).await;
     assert_eq!(r.status(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["status"], 400);
@@ -134,9 +168,8 @@ async fn server_functions_refuse_cross_site_calls() {
     let call = |origin: Option<String>, fetch_site: Option<&'static str>| {
         let mut req = app
             .client
-            .post(app.url("/api/fn/set_theme"))
-            .header("accept", "application/json")
-            .form(&[("theme", "dark")]);
+            .post(app.url("/api/fn/sign_in_methods"))
+            .header("accept", "application/json");
         if let Some(o) = origin {
             req = req.header("origin", o);
         }
@@ -153,14 +186,8 @@ async fn server_functions_refuse_cross_site_calls() {
         r.json::<serde_json::Value>().await.unwrap()["message"],
         "Cross-site request refused"
     );
-    assert!(r_no_cookie(&app).await);
     let r = call(None, Some("same-site")).await.unwrap();
     assert_eq!(r.status(), 403);
     let r = call(Some(app.base.clone()), Some("same-origin")).await.unwrap();
     assert_eq!(r.status(), 200);
-}
-
-/// The refused calls left no session behind.
-async fn r_no_cookie(app: &crate::helpers::TestApp) -> bool {
-    html_class(&app.base, None).await.contains("class=\"light\"")
 }

@@ -81,7 +81,7 @@ both_backends!(
             .client
             .post(app.url("/api/v1/auth/change-password"))
             .bearer_auth(&phone)
-            .json(&json!({ "currentPassword": PASSWORD, "newPassword": "N3wPassw0rd!" }))
+            .json(&json!({ "currentPassword": PASSWORD, "newPassword": "N3wSalon-Pass-42!" }))
             .send()
             .await
             .unwrap();
@@ -104,9 +104,9 @@ both_backends!(
         );
 
         // Signing in again with the new password works everywhere.
-        let fresh = login(&app, "staff@example.com", "N3wPassw0rd!").await;
+        let fresh = login(&app, "staff@example.com", "N3wSalon-Pass-42!").await;
         assert_eq!(me(&app, &fresh).await.0, 200);
-        let browser = portal_browser(&app, "staff@example.com", "N3wPassw0rd!").await;
+        let browser = portal_browser(&app, "staff@example.com", "N3wSalon-Pass-42!").await;
         assert!(portal_user(&app, &browser).await.is_some());
     }
 );
@@ -140,7 +140,7 @@ both_backends!(
         assert_eq!(
             post(
                 "/auth/reset-password-otp",
-                json!({ "email": "nia@example.com", "code": code, "newPassword": "R3setPassw0rd!" })
+                json!({ "email": "nia@example.com", "code": code, "newPassword": "R3setSalon-Pass-42!" })
             )
             .await,
             200
@@ -148,7 +148,7 @@ both_backends!(
         assert_eq!(me(&app, &token).await.0, 401);
         assert!(portal_user(&app, &browser).await.is_none());
         assert_eq!(
-            me(&app, &login(&app, "nia@example.com", "R3setPassw0rd!").await)
+            me(&app, &login(&app, "nia@example.com", "R3setSalon-Pass-42!").await)
                 .await
                 .0,
             200

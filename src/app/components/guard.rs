@@ -33,6 +33,9 @@ pub fn Guarded(any_of: &'static [Permission], children: ChildrenFn) -> impl Into
         <Suspense fallback=|| view! { <super::form::Loading/> }>
             {move || Suspend::new(async move {
                 match viewer.await {
+                    Ok(Some(user)) if user.must_change_password => {
+                        view! { <MustChangePassword/> }.into_any()
+                    }
                     Ok(Some(user)) if any_of.is_empty() || user.can_any(any_of) => {
                         children.with_value(|c| c()).into_any()
                     }
@@ -45,6 +48,23 @@ pub fn Guarded(any_of: &'static [Permission], children: ChildrenFn) -> impl Into
                 }
             })}
         </Suspense>
+    }
+}
+
+/// All an account with a generated password sees, on every page, until it sets its own (the API
+/// refuses everything else with 403 `PASSWORD_CHANGE_REQUIRED` meanwhile).
+#[component]
+fn MustChangePassword() -> impl IntoView {
+    let viewer = use_viewer();
+    view! {
+        <leptos_meta::Title text="Choose your password"/>
+        <div class="mx-auto max-w-2xl space-y-4 py-8" data-testid="must-change-password">
+            <h1 class="text-2xl font-bold">"Choose your own password"</h1>
+            <p class="text-slate-600 dark:text-slate-400">
+                "This account still has the password it was created with. Choose your own before you continue."
+            </p>
+            <crate::app::pages::profile::PasswordEditor on_changed=Callback::new(move |()| viewer.refetch())/>
+        </div>
     }
 }
 

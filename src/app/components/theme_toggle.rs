@@ -1,18 +1,16 @@
-//! Light/dark switch. The server renders the session's theme; the click flips it at once in the page
-//! and saves it to the session for the next render.
+//! Light/dark switch. The click flips the page at once and writes the theme cookie, which the server
+//! reads to render the next page in it. Nothing is stored on the server.
 
 use leptos::prelude::*;
 
-use crate::app::server_fns::SetTheme;
 use crate::shared::theme::Theme;
 
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let save = ServerAction::<SetTheme>::new();
     let on_click = move |_| {
         let next = current_theme().toggled();
         apply_theme(next);
-        save.dispatch(SetTheme { theme: next });
+        remember(next);
     };
     view! {
         <button
@@ -41,6 +39,27 @@ fn current_theme() -> Theme {
         }
     }
     Theme::Light
+}
+
+/// A year-long, site-wide cookie; not httpOnly, since the page itself writes it.
+fn remember(theme: Theme) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let cookie = format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::shared::theme::COOKIE,
+            theme.css_class()
+        );
+        if let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        {
+            let _ = doc.set_cookie(&cookie);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = theme;
 }
 
 fn apply_theme(theme: Theme) {

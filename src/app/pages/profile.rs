@@ -185,8 +185,9 @@ fn ProfileEditor(profile: ProfileView) -> impl IntoView {
     }
 }
 
+/// The change-password form; `on_changed` runs after a successful change.
 #[component]
-fn PasswordEditor() -> impl IntoView {
+pub fn PasswordEditor(#[prop(optional)] on_changed: Option<Callback<()>>) -> impl IntoView {
     let toasts = use_toasts();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
@@ -202,6 +203,9 @@ fn PasswordEditor() -> impl IntoView {
                 field.set(String::new());
             }
             toasts.ok("Password changed. Your other sign-ins have ended.");
+            if let Some(done) = on_changed {
+                done.run(());
+            }
         },
     );
     toast_field_refusal(move || change.value().with(has_field_errors));

@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn new_passwords_follow_the_server_rules_and_must_match() {
-        assert!(check_new_password("password", "Passw0rd!", "Passw0rd!").is_empty());
+        assert!(check_new_password("password", "Salon-Pass-42!", "Salon-Pass-42!").is_empty());
         let fields =
             |e: Vec<crate::shared::errors::FieldError>| e.into_iter().map(|e| e.field).collect::<Vec<_>>();
         assert_eq!(
@@ -107,7 +107,7 @@ mod tests {
             ["newPassword"]
         );
         assert_eq!(
-            fields(check_new_password("password", "Passw0rd!", "Passw0rd?")),
+            fields(check_new_password("password", "Salon-Pass-42!", "Passw0rd?")),
             ["confirm"]
         );
         assert_eq!(

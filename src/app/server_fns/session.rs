@@ -1,22 +1,11 @@
-//! Signing in and out, who is signed in, and the theme.
+//! Signing in and out, and who is signed in.
 
 use leptos::prelude::*;
 
 use crate::shared::{
     auth::{PortalUser, SignInOptions},
     errors::PortalError,
-    theme::Theme,
 };
-
-/// Remembers the portal theme in the session (Redis or in-process).
-#[server(prefix = "/api/fn", endpoint = "set_theme")]
-pub async fn set_theme(theme: Theme) -> Result<(), PortalError> {
-    use crate::server::{portal, sessions};
-    let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
-    sessions::set_theme(&session, theme)
-        .await
-        .map_err(portal::internal)
-}
 
 /// Portal sign-in with email and password. The same checks as the mobile login (lockout, audit,
 /// hash upgrade), plus the `portal.access` permission. On success the session id is cycled and the
@@ -79,5 +68,6 @@ pub async fn current_user() -> Result<Option<PortalUser>, PortalError> {
         email: p.user.email.clone(),
         role: p.role_name().to_owned(),
         permissions: p.permissions.iter().map(|x| x.slug().to_owned()).collect(),
+        must_change_password: p.user.must_change_password,
     }))
 }

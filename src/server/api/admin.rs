@@ -1,9 +1,8 @@
 //! Administration: `/roles`, `/users`, `/audit-log`. Each handler checks its permission first.
 
-use axum::{
-    extract::{Path, Query, State},
-    Json,
-};
+use axum::extract::{Path, State};
+
+use super::input::{Json, Query};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;

@@ -1,6 +1,8 @@
 //! `/api/v1/auth/*` and `/api/v1/profile`: sign-in, tokens, and the caller's own account.
 
-use axum::{extract::State, Json};
+use axum::extract::State;
+
+use super::input::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -72,8 +74,25 @@ pub async fn refresh(
     Ok(ApiOk::new(session))
 }
 
-pub async fn logout(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<Value> {
-    tokens::revoke(&state.db, require_refresh_token(&body)?).await?;
+/// `POST /auth/logout`: ends the sign-in of the refresh token in the body, and of the bearer token
+/// if one is sent; its access tokens stop working at once. One of the two is required.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Option<Json<RefreshBody>>,
+) -> ApiResult<Value> {
+    let refresh = body.map(|Json(b)| b.refresh_token).unwrap_or_default();
+    let bearer = super::extract::bearer_token(&headers)
+        .and_then(|t| tokens::verify_access(&state.config.jwt_secret, t).ok());
+    if refresh.trim().is_empty() && bearer.is_none() {
+        return Err(FieldError::new("refreshToken", "Refresh token is required").into());
+    }
+    if !refresh.trim().is_empty() {
+        tokens::revoke(&state.db, refresh.trim()).await?;
+    }
+    if let Some(sid) = bearer.and_then(|claims| claims.sid) {
+        tokens::end_sign_in(&state.db, sid).await?;
+    }
     Ok(ApiOk::new(json!({})).message("Logged out"))
 }
 

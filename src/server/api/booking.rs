@@ -2,10 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::{
-    extract::{Path, Query, State},
-    Json,
-};
+use axum::extract::{Path, State};
+
+use super::input::{Json, Query};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

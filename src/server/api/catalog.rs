@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 
-use axum::{
-    extract::{Path, Query, State},
-    Json,
-};
+use axum::extract::{Path, State};
+
+use super::input::{Json, Query};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -20,6 +20,49 @@ use crate::shared::permissions::Permission;
 const SIGNED_OUT_BY_CHANGE: &str =
     "Your session has ended because the account's password was changed. Please log in again.";
 
+/// A token whose sign-in was ended by `/auth/logout`.
+const SIGNED_OUT: &str = "You have logged out. Please log in again.";
+
+/// The token of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 9110).
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim_start();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// What an account that must change its password (the first-run Owner's printed one) may still do:
+/// change it, see who it is, and sign out.
+const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &[
+    "/auth/change-password",
+    "/auth/send-change-password-otp",
+    "/auth/change-password-otp",
+    "/auth/logout",
+    "/auth/me",
+    "/profile",
+    "/notifications/clear-token",
+];
+
+fn allowed_before_password_change(parts: &Parts) -> bool {
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |u| u.0.path());
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let read_only_profile = path == "/profile" && parts.method == axum::http::Method::GET;
+    ALLOWED_BEFORE_PASSWORD_CHANGE
+        .iter()
+        .any(|allowed| *allowed == path && (path != "/profile" || read_only_profile))
+}
+
+/// 403 for everything else until the password is changed.
+pub fn password_change_required() -> AppError {
+    AppError::Forbidden {
+        message: "You must change your password before you continue.".into(),
+        code: Some("PASSWORD_CHANGE_REQUIRED"),
+    }
+}
+
 /// The caller of a bearer-authenticated request, loaded fresh from the database.
 pub struct CurrentUser(pub Principal);
 
@@ -40,13 +83,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+        let token = bearer_token(&parts.headers)
             .ok_or_else(|| AppError::Unauthorized("No authentication token provided.".into()))?;
         let claims = tokens::verify_access(&state.config.jwt_secret, token)?;
         if claims.guest {
@@ -66,7 +103,16 @@ impl FromRequestParts<AppState> for Caller {
         if accounts::signed_in_before_change(&principal.user, claims.iat, Some(claims.jti)) {
             return Err(AppError::Unauthorized(SIGNED_OUT_BY_CHANGE.into()).into());
         }
+        if let Some(sid) = claims.sid {
+            if tokens::is_ended(&state.db, sid).await? {
+                return Err(AppError::Unauthorized(SIGNED_OUT.into()).into());
+            }
+        }
+        if principal.user.must_change_password && !allowed_before_password_change(parts) {
+            return Err(password_change_required().into());
+        }
         principal.token_id = Some(claims.jti);
+        principal.sign_in_id = claims.sid;
         Ok(Self::User(Box::new(principal)))
     }
 }
@@ -107,7 +153,7 @@ pub fn path_id(raw: &str, what: &str) -> Result<uuid::Uuid, AppError> {
 }
 
 /// Query parameters as sent; each handler parses the ones it takes.
-pub type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
+pub type Params = super::input::Query<std::collections::HashMap<String, String>>;
 
 /// A query parameter, trimmed; empty counts as absent.
 pub fn param<'a>(q: &'a std::collections::HashMap<String, String>, key: &str) -> Option<&'a str> {

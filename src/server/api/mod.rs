@@ -7,6 +7,7 @@ mod booking;
 mod catalog;
 mod categories;
 pub mod extract;
+pub mod input;
 mod permissions;
 pub mod response;
 

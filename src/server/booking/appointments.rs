@@ -408,7 +408,7 @@ pub async fn mark_paid(
     view(db, rules, saved).await
 }
 
-/// Cancels: the owner of the appointment, or a manager. Not when it is already over.
+/// Cancels: the owner of the appointment before it starts, or a manager. Not when it is over.
 pub async fn cancel(
     db: &DatabaseConnection,
     rules: &Rules,
@@ -428,6 +428,12 @@ pub async fn cancel(
         return Err(AppError::BadRequest(format!(
             "This appointment is already {status}."
         )));
+    }
+    if !actor.manages_all && row.starts_at <= rules.now {
+        return Err(AppError::BadRequest(
+            "This appointment has already started, so it can no longer be cancelled here. Please contact us."
+                .into(),
+        ));
     }
     let reason = reason.map_or_else(|| "Cancelled by user".into(), CancelReason::into_inner);
     let mut active: entity::ActiveModel = row.into();
@@ -489,7 +495,7 @@ pub async fn list(
         q = q.filter(entity::Column::ExpertId.eq(id));
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = search::pattern(text);
+        let pattern = search::pattern(text)?;
         q = q.filter(
             Condition::any()
                 .add(search::contains(

@@ -137,18 +137,19 @@ impl AbsenceForm {
                 "Must be a date (YYYY-MM-DD) or a date and time (RFC 3339)",
             ));
         }
-        let reason = self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        if reason.is_some_and(|r| r.chars().count() > 255) {
-            errors.push(FieldError::new("reason", "At most 255 characters"));
-        }
+        let reason = match self.reason.as_deref() {
+            Some(r) => crate::shared::text::optional_line("reason", r, 255)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten(),
+            None => None,
+        };
         match (start, end) {
             (Some(start), Some(end)) if end <= start => {
                 errors.push(FieldError::new("to", "The end must be after the start"));
                 Err(errors)
             }
-            (Some(start), Some(end)) if errors.is_empty() => {
-                Ok((Span { start, end }, reason.map(str::to_owned)))
-            }
+            (Some(start), Some(end)) if errors.is_empty() => Ok((Span { start, end }, reason)),
             _ => Err(errors),
         }
     }

@@ -91,7 +91,11 @@ pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, form: &CategoryForm) -
         }
     }
     if let Some(d) = form.description.as_deref() {
-        active.description = Set(Some(d.trim().to_owned()).filter(|d| !d.is_empty()));
+        use crate::shared::{catalog::DESCRIPTION_MAX_CHARS, text};
+        match text::optional_block("description", d, DESCRIPTION_MAX_CHARS) {
+            Ok(d) => active.description = Set(d),
+            Err(e) => errors.push(e),
+        }
     }
     if let Some(u) = form.image_url.as_deref() {
         match crate::shared::catalog::parse_image_url(u) {
@@ -100,7 +104,11 @@ pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, form: &CategoryForm) -
         }
     }
     if let Some(i) = form.icon.as_deref() {
-        active.icon = Set(Some(i.trim().to_owned()).filter(|i| !i.is_empty()));
+        use crate::shared::{catalog::ICON_MAX_CHARS, text};
+        match text::optional_line("icon", i, ICON_MAX_CHARS) {
+            Ok(i) => active.icon = Set(i),
+            Err(e) => errors.push(e),
+        }
     }
     if let Some(o) = form.display_order {
         active.display_order = Set(o);

@@ -51,7 +51,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(entity::Column::Id.is_in(ids));
     }
     if let Some(q) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = search::pattern(q);
+        let pattern = search::pattern(q)?;
         query = query.filter(
             Condition::any()
                 .add(search::contains((entity::Entity, entity::Column::Name), &pattern))
@@ -128,10 +128,17 @@ pub async fn create(db: &sea_orm::DatabaseConnection, form: &ExpertForm) -> AppR
 async fn apply<C: ConnectionTrait>(db: &C, row: entity::Model, changes: Changes) -> AppResult<Uuid> {
     let id = row.id;
     if let Some(Some(user_id)) = changes.user_id {
-        users::Entity::find_by_id(user_id)
+        let user = users::Entity::find_by_id(user_id)
             .one(db)
             .await?
             .ok_or_else(|| AppError::field("userId", "No such user"))?;
+        // A linked account sees this expert's bookings: customers' names and phones. Only staff.
+        if !crate::server::identity::accounts::is_staff(db, &user).await? {
+            return Err(AppError::field(
+                "userId",
+                "Only a staff account (one that can use the portal) can be linked to an expert",
+            ));
+        }
     }
     if let Some(ids) = &changes.service_ids {
         let found = services::Entity::find()

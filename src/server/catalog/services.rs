@@ -51,7 +51,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(entity::Column::IsActive.eq(active));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = search::pattern(search);
+        let pattern = search::pattern(search)?;
         query = query.filter(
             Condition::any()
                 .add(search::contains((entity::Entity, entity::Column::Name), &pattern))

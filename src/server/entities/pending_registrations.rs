@@ -15,6 +15,9 @@ pub struct Model {
     pub gender: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Until when the sign-up keeps its first password (rows from before this column: `None`,
+    /// read as `created_at` plus the sign-up's lifetime).
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 impl std::fmt::Debug for Model {

@@ -88,6 +88,8 @@ pub struct Principal {
     pub permissions: Arc<BTreeSet<Permission>>,
     /// The access token (`jti`) this request came with; `None` for portal sessions.
     pub token_id: Option<Uuid>,
+    /// The sign-in (`sid`, its refresh token family) the access token belongs to, if any.
+    pub sign_in_id: Option<Uuid>,
 }
 
 impl Principal {
@@ -144,6 +146,23 @@ pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> AppResu
         .filter(users::Column::Email.eq(email.as_str()))
         .one(db)
         .await?)
+}
+
+/// Staff: an account whose role lets it into the portal (the Owner role always does).
+pub async fn is_staff<C: ConnectionTrait>(db: &C, user: &users::Model) -> AppResult<bool> {
+    let Some(role_id) = user.role_id else {
+        return Ok(false);
+    };
+    let Some(role) = roles::Entity::find_by_id(role_id).one(db).await? else {
+        return Ok(false);
+    };
+    if role.name == OWNER_ROLE {
+        return Ok(true);
+    }
+    Ok(role_permission_slugs(db, role_id)
+        .await?
+        .iter()
+        .any(|s| s == Permission::PortalAccess.slug()))
 }
 
 /// The permission slugs granted to a role, in catalogue order.
@@ -222,6 +241,7 @@ pub async fn load_principal<C: ConnectionTrait>(
         role,
         permissions,
         token_id: None,
+        sign_in_id: None,
     }))
 }
 
@@ -261,6 +281,7 @@ pub fn signed_in_before_change(user: &users::Model, signed_in_at: i64, token_id:
 /// every sign-in of the account (`end_all_sign_ins`). Audited as `action`.
 pub async fn store_new_password<C: ConnectionTrait>(
     db: &C,
+    secret: &crate::server::config::Secret,
     user: users::Model,
     hash: String,
     verify_email: bool,
@@ -268,6 +289,9 @@ pub async fn store_new_password<C: ConnectionTrait>(
     keep_token: Option<Uuid>,
 ) -> AppResult<()> {
     let user_id = user.id;
+    if let Ok(email) = Email::parse(&user.email) {
+        super::throttle::clear(db, secret, &email).await?;
+    }
     let mut active: users::ActiveModel = user.into();
     active.password_hash = Set(Some(hash));
     active.failed_login_attempts = Set(0);

@@ -1,7 +1,8 @@
 //! Six-digit one-time codes sent by email (verify an address, reset or change a password).
 //!
 //! Stored as a SHA-256 keyed with the server secret (a bare hash of a 6-digit code is reversible by
-//! brute force), compared in constant time, single use, 10 minutes, and dead after 5 wrong tries.
+//! brute force), compared in constant time, single use, 10 minutes, and dead after 5 tries (each
+//! claimed before it is compared, so a burst of guesses cannot get more).
 //! Issuing a new code for the same email and purpose voids the older ones.
 
 use chrono::{Duration, Utc};
@@ -63,7 +64,26 @@ pub async fn issue<C: ConnectionTrait>(
     purpose: Purpose,
     email: &Email,
 ) -> AppResult<String> {
+    issue_until(
+        db,
+        secret,
+        purpose,
+        email,
+        Utc::now() + Duration::minutes(CODE_TTL_MINUTES),
+    )
+    .await
+}
+
+/// Like `issue`, for a code that must not outlive `expires_at` (at most the usual 10 minutes).
+pub async fn issue_until<C: ConnectionTrait>(
+    db: &C,
+    secret: &Secret,
+    purpose: Purpose,
+    email: &Email,
+    expires_at: chrono::DateTime<Utc>,
+) -> AppResult<String> {
     let now = Utc::now();
+    let expires_at = expires_at.min(now + Duration::minutes(CODE_TTL_MINUTES));
     void(db, purpose, email).await?;
     let code = format!("{:06}", rand::rng().random_range(100_000..1_000_000));
     one_time_codes::ActiveModel {
@@ -71,7 +91,7 @@ pub async fn issue<C: ConnectionTrait>(
         purpose: Set(purpose.as_str().to_owned()),
         email: Set(email.as_str().to_owned()),
         code_hash: Set(digest(secret, purpose, email, &code)),
-        expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
+        expires_at: Set(expires_at),
         attempts: Set(0),
         consumed_at: Set(None),
         created_at: Set(now),
@@ -103,8 +123,11 @@ pub fn parse_code(raw: &str) -> Result<String, FieldError> {
 }
 
 /// Checks `code` against the current code and returns its id; `mark_used` then spends it inside the
-/// caller's transaction. Wrong tries are counted on `db` directly, outside any transaction, so that
-/// a failing request cannot roll its own count back; the fifth wrong try kills the code.
+/// caller's transaction.
+///
+/// Each try is claimed before the comparison: the try counter goes up in one conditional write
+/// (`attempts < 5`), on `db` directly so a failing request cannot roll it back. However many tries
+/// arrive at once, at most five are ever compared; after the fifth the code is dead.
 pub async fn check(
     db: &DatabaseConnection,
     secret: &Secret,
@@ -127,23 +150,29 @@ pub async fn check(
     if row.expires_at <= now {
         return Err(AppError::BadRequest(expired_message.to_owned()));
     }
-    if row.attempts >= MAX_WRONG_TRIES {
+    let claimed = one_time_codes::Entity::update_many()
+        .col_expr(
+            one_time_codes::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(one_time_codes::Column::Attempts), 1),
+        )
+        .filter(one_time_codes::Column::Id.eq(row.id))
+        .filter(one_time_codes::Column::Attempts.lt(MAX_WRONG_TRIES))
+        .filter(one_time_codes::Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
         return Err(too_many());
     }
     let expected = digest(secret, purpose, email, code);
     if bool::from(expected.as_bytes().ct_eq(row.code_hash.as_bytes())) {
         return Ok(row.id);
     }
-    // Counted in the database, so concurrent wrong tries all count.
-    one_time_codes::Entity::update_many()
-        .col_expr(
-            one_time_codes::Column::Attempts,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(one_time_codes::Column::Attempts), 1),
-        )
-        .filter(one_time_codes::Column::Id.eq(row.id))
-        .exec(db)
-        .await?;
-    let left = MAX_WRONG_TRIES - (row.attempts + 1);
+    let tries = one_time_codes::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .map_or(MAX_WRONG_TRIES, |r| r.attempts);
+    let left = MAX_WRONG_TRIES - tries;
     Err(if left > 0 {
         AppError::BadRequest(format!("Invalid code. {left} attempts left."))
     } else {

@@ -68,7 +68,7 @@ pub async fn list(
 ) -> AppResult<(Vec<UserRow>, Pagination)> {
     let mut q = users::Entity::find().find_also_related(roles::Entity);
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = crate::server::search::pattern(search);
+        let pattern = crate::server::search::pattern(search)?;
         q = q.filter(
             Condition::any()
                 .add(crate::server::search::contains(
@@ -130,6 +130,7 @@ pub async fn update(
 ) -> AppResult<UserRow> {
     let txn = state.db.begin().await?;
     let (mut user, role) = find_with_role(&txn, id).await?;
+    crate::server::rbac::roles::ensure_outranks(&txn, actor, role.as_ref()).await?;
     if let Some(role_id) = role_id {
         let target = roles::Entity::find_by_id(role_id)
             .one(&txn)
@@ -188,6 +189,7 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
     }
     let txn = state.db.begin().await?;
     let (user, role) = find_with_role(&txn, id).await?;
+    crate::server::rbac::roles::ensure_outranks(&txn, actor, role.as_ref()).await?;
     if is_owner(&role) {
         accounts::guard_owner_change(
             &txn,

@@ -41,9 +41,11 @@ pub async fn mobile_sign_in(state: &AppState, id_token: &str, client: &ClientInf
         .ok_or(AppError::Unavailable("Google sign-in"))?;
     let claims = provider.verify_id_token(id_token, None).await?;
     let principal = sign_in(state, &claims, client, "api").await?;
+    let (access_token, refresh_token) =
+        tokens::sign_in_pair(&state.db, &state.config.jwt_secret, &principal, client).await?;
     Ok(AuthSession {
-        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
-        refresh_token: tokens::issue_refresh(&state.db, principal.user.id, client).await?,
+        access_token,
+        refresh_token,
         user: principal.auth_user(),
     })
 }

@@ -59,6 +59,7 @@ pub(crate) async fn change_role<C: sea_orm::ConnectionTrait>(
         Some(id) => roles::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
+    crate::server::rbac::roles::ensure_outranks(db, actor, current.as_ref()).await?;
     accounts::guard_owner_change(
         db,
         actor,

@@ -3,10 +3,10 @@
 
 use std::sync::OnceLock;
 
-use chrono::{Duration, Utc};
-use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set};
 
-use super::{accounts, password, tokens};
+use super::{accounts, password, throttle, tokens};
 use crate::server::{
     audit,
     entities::users,
@@ -14,9 +14,6 @@ use crate::server::{
     state::AppState,
 };
 use crate::shared::{auth::AuthSession, errors::FieldError, identity::Email};
-
-/// Consecutive failures that lock an account; the lock then doubles with each further failure.
-pub const FAILURES_BEFORE_LOCKOUT: i32 = 3;
 
 /// Mobile sign-in: the credential checks of `authenticate`, then a token pair.
 pub async fn login(
@@ -26,9 +23,11 @@ pub async fn login(
     client: &tokens::ClientInfo,
 ) -> AppResult<AuthSession> {
     let principal = authenticate(state, email, plain, client, "api").await?;
+    let (access_token, refresh_token) =
+        tokens::sign_in_pair(&state.db, &state.config.jwt_secret, &principal, client).await?;
     Ok(AuthSession {
-        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
-        refresh_token: tokens::issue_refresh(&state.db, principal.user.id, client).await?,
+        access_token,
+        refresh_token,
         user: principal.auth_user(),
     })
 }
@@ -36,13 +35,13 @@ pub async fn login(
 /// `POST /auth/refresh-token`: rotates the refresh token and issues a fresh access token for the
 /// (still existing, still active) account.
 pub async fn refresh(state: &AppState, token: &str, client: &tokens::ClientInfo) -> AppResult<AuthSession> {
-    let (user_id, refresh_token) = tokens::rotate(&state.db, token, client).await?;
+    let (user_id, family, refresh_token) = tokens::rotate(&state.db, token, client).await?;
     let principal = accounts::load_principal(&state.db, &state.permissions, user_id)
         .await?
         .filter(|p| p.user.is_active)
         .ok_or_else(|| AppError::Unauthorized("Invalid refresh token.".into()))?;
     Ok(AuthSession {
-        access_token: tokens::issue_access(&state.config.jwt_secret, &principal)?,
+        access_token: tokens::issue_access(&state.config.jwt_secret, &principal, family)?,
         refresh_token,
         user: principal.auth_user(),
     })
@@ -65,7 +64,11 @@ pub async fn guest(state: &AppState) -> AppResult<GuestSession> {
 }
 
 /// Every rule of an email and password sign-in, for the mobile API and the portal alike:
-/// input parsing, lockout, hash check and upgrade, verification and active checks, audit.
+/// input parsing, the guess limit, hash check and upgrade, verification and active checks, audit.
+///
+/// An email without an account goes through the same steps (a claimed guess, a hash of the same
+/// cost, an audit entry) and gets the same answers, so neither the answer nor its timing tells
+/// whether an account exists.
 pub async fn authenticate(
     state: &AppState,
     email: &str,
@@ -87,77 +90,45 @@ pub async fn authenticate(
     };
     let db = &state.db;
     let now = Utc::now();
+    let key = throttle::key(&state.config.jwt_secret, &email);
+    let rules = throttle_rules(state);
 
-    let Some(user) = accounts::find_by_email(db, &email).await? else {
-        // Same work as a real check, so response time does not reveal which emails have accounts.
-        let _ = password::verify(plain, dummy_hash()).await;
-        return Err(AppError::InvalidCredentials {
-            attempts_remaining: None,
-        });
-    };
-    if let Some(until) = user.lockout_until.filter(|until| *until > now) {
-        return Err(AppError::LockedOut {
-            retry_after_secs: seconds_until(until, now),
-        });
-    }
-
-    let stored = user.password_hash.clone().unwrap_or_default();
-    let is_bcrypt = password::is_legacy(&stored);
-    let matches = password::verify_stored(plain, &stored).await?;
+    let user = accounts::find_by_email(db, &email).await?;
+    // Claimed before the hash is checked: a locked email gets 429 and no guess is evaluated.
+    let claim = throttle::claim(db, &key, rules).await?;
+    let stored = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    // An account without a password (Google only) still costs one hash, then fails.
+    let has_password = user.as_ref().is_some_and(|u| u.password_hash.is_some());
+    let matches = password::verify_stored(plain, &stored).await? && has_password;
+    let actor = user.as_ref().map(|u| u.id);
     let audit_entry = |action: &str| {
-        audit::Entry::new(action)
-            .actor(user.id)
-            .target("user", user.id.to_string())
-            .client(client.ip.clone(), client.user_agent.clone())
+        let entry = audit::Entry::new(action).client(client.ip.clone(), client.user_agent.clone());
+        match actor {
+            Some(id) => entry.actor(id).target("user", id.to_string()),
+            None => entry.target("email", email.as_str().to_owned()),
+        }
     };
 
-    if !matches {
-        // Increment in the database, so concurrent failures all count.
-        users::Entity::update_many()
-            .col_expr(
-                users::Column::FailedLoginAttempts,
-                // Called by path: importing ExprTrait would shadow `min`/`max` on every type here.
-                sea_orm::sea_query::ExprTrait::add(Expr::col(users::Column::FailedLoginAttempts), 1),
-            )
-            .filter(users::Column::Id.eq(user.id))
-            .exec(db)
-            .await?;
-        let attempts = users::Entity::find_by_id(user.id)
-            .one(db)
-            .await?
-            .map_or(user.failed_login_attempts + 1, |u| u.failed_login_attempts);
+    let Some(user) = user.filter(|_| matches) else {
         audit::record(
             db,
-            audit_entry("auth.login_failed").details(serde_json::json!({ "attempts": attempts })),
+            audit_entry("auth.login_failed").details(serde_json::json!({ "attempts": claim.failures() })),
         )
         .await?;
-        if attempts >= FAILURES_BEFORE_LOCKOUT {
-            let lock = lockout_secs(
-                attempts,
-                state.config.lockout_base_secs,
-                state.config.lockout_max_secs,
-            );
-            users::Entity::update_many()
-                .col_expr(
-                    users::Column::LockoutUntil,
-                    Expr::value(now + Duration::seconds(lock as i64)),
-                )
-                .filter(users::Column::Id.eq(user.id))
-                .exec(db)
-                .await?;
+        let refusal = claim.refusal();
+        if let AppError::LockedOut { retry_after_secs } = &refusal {
             audit::record(
                 db,
-                audit_entry("auth.lockout").details(serde_json::json!({ "seconds": lock })),
+                audit_entry("auth.lockout").details(serde_json::json!({ "seconds": retry_after_secs })),
             )
             .await?;
-            return Err(AppError::LockedOut {
-                retry_after_secs: lock,
-            });
         }
-        return Err(AppError::InvalidCredentials {
-            attempts_remaining: Some((FAILURES_BEFORE_LOCKOUT - attempts).max(0) as u32),
-        });
-    }
+        return Err(refusal);
+    };
+    throttle::succeeded(db, &key).await?;
 
     // Only after the password is right: these say something about the account.
     if !user.email_verified {
@@ -170,6 +141,7 @@ pub async fn authenticate(
         });
     }
 
+    let is_bcrypt = password::is_legacy(&stored);
     let mut active: users::ActiveModel = user.clone().into();
     active.failed_login_attempts = Set(0);
     active.lockout_until = Set(None);
@@ -178,12 +150,18 @@ pub async fn authenticate(
     active.updated_at = Set(now);
     if is_bcrypt {
         // Users imported from the old backend move to argon2id on their first sign-in.
-        active.password_hash = Set(Some(password::hash_blocking_async(plain).await?));
+        active.password_hash = Set(Some(
+            password::hash_plain(&crate::shared::identity::normalise(plain)).await?,
+        ));
     }
     active.update(db).await?;
     audit::record(
         db,
-        audit_entry("auth.login").details(serde_json::json!({ "rehashed": is_bcrypt, "channel": channel })),
+        audit::Entry::new("auth.login")
+            .actor(user.id)
+            .target("user", user.id.to_string())
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({ "rehashed": is_bcrypt, "channel": channel })),
     )
     .await?;
 
@@ -192,32 +170,16 @@ pub async fn authenticate(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished during sign-in")))
 }
 
-/// Lock length for the n-th consecutive failure: base at the 3rd, doubling, capped.
-pub fn lockout_secs(attempts: i32, base: u64, max: u64) -> u64 {
-    let doublings = (attempts - FAILURES_BEFORE_LOCKOUT).clamp(0, 30) as u32;
-    base.saturating_mul(1u64 << doublings).min(max)
+/// The lock rules from the configuration.
+pub fn throttle_rules(state: &AppState) -> throttle::Rules {
+    throttle::Rules {
+        base_secs: state.config.lockout_base_secs,
+        max_secs: state.config.lockout_max_secs,
+    }
 }
 
-fn seconds_until(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> u64 {
-    let ms = (until - now).num_milliseconds().max(0) as u64;
-    ms.div_ceil(1000).max(1)
-}
-
+/// A real argon2id hash of a password nobody has: unknown emails cost the same work.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| password::hash_blocking("Dummy-password-1!").unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lockout_secs;
-
-    #[test]
-    fn lockout_starts_at_the_third_failure_and_doubles_to_the_cap() {
-        assert_eq!(lockout_secs(3, 30, 900), 30);
-        assert_eq!(lockout_secs(4, 30, 900), 60);
-        assert_eq!(lockout_secs(5, 30, 900), 120);
-        assert_eq!(lockout_secs(8, 30, 900), 900);
-        assert_eq!(lockout_secs(1000, 30, 900), 900);
-    }
+    DUMMY.get_or_init(|| password::hash_blocking("no account has this password").unwrap_or_default())
 }

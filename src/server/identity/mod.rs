@@ -12,4 +12,5 @@ pub mod password;
 pub mod profile;
 pub mod recovery;
 pub mod registration;
+pub mod throttle;
 pub mod tokens;

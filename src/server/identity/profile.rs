@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
 use super::{
     accounts::{self, Principal},
     codes::{self, Purpose},
-    password,
+    password, throttle,
 };
 use crate::server::{
     audit,
@@ -38,12 +38,13 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
     // The names of the fields that change, for the audit log (not their values: personal data).
     let mut changed = Vec::new();
     if let Some(name) = changes.name {
-        let name = name.trim();
-        if name.chars().count() < 2 || name.chars().count() > 255 {
-            errors.push(FieldError::new("name", "Name must be 2 to 255 characters"));
-        } else if name != before.name {
-            active.name = Set(name.to_owned());
-            changed.push("name");
+        match crate::shared::profile::parse_name(&name) {
+            Err(e) => errors.push(e),
+            Ok(name) if name != before.name => {
+                active.name = Set(name);
+                changed.push("name");
+            }
+            Ok(_) => {}
         }
     }
     let mut apply = |field: &'static str,
@@ -57,16 +58,7 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
         Some(Err(e)) => errors.push(e),
         _ => {}
     };
-    let address = |a: &str| {
-        if a.chars().count() > 500 {
-            Err(FieldError::new(
-                "address",
-                "Address must be at most 500 characters",
-            ))
-        } else {
-            Ok(a.to_owned())
-        }
-    };
+    let address = |a: &str| crate::shared::text::line("address", a, 500);
     let image_url = |url: &str| {
         if (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
             && url.len() <= 2048
@@ -136,14 +128,22 @@ fn optional<T: Into<String>>(
     }
 }
 
-/// With the current password. Every refresh token of the account is revoked.
+/// With the current password. Every refresh token of the account is revoked. Wrong current
+/// passwords count towards the same lock as wrong sign-ins: a stolen token must not be a way to
+/// guess the password.
 pub async fn change_password(state: &AppState, who: &Principal, current: &str, new: &str) -> AppResult<()> {
     let new = Password::parse_field("newPassword", new)?;
+    let key = throttle::key(&state.config.jwt_secret, &Email::parse(&who.user.email)?);
+    let claim = throttle::claim(&state.db, &key, super::login::throttle_rules(state)).await?;
     let stored = who.user.password_hash.clone().unwrap_or_default();
     let matches = password::verify_stored(current, &stored).await?;
     if !matches {
-        return Err(FieldError::new("currentPassword", "Current password is incorrect").into());
+        return Err(match claim.refusal() {
+            locked @ AppError::LockedOut { .. } => locked,
+            _ => FieldError::new("currentPassword", "Current password is incorrect").into(),
+        });
     }
+    throttle::succeeded(&state.db, &key).await?;
     if current == new.expose() {
         return Err(FieldError::new("newPassword", "New password must differ from the current one").into());
     }
@@ -205,7 +205,16 @@ async fn set_password(
         codes::mark_used(&txn, id).await?;
     }
     // The token that asked keeps working; every other sign-in ends.
-    accounts::store_new_password(&txn, who.user.clone(), hash, false, action, who.token_id).await?;
+    accounts::store_new_password(
+        &txn,
+        &state.config.jwt_secret,
+        who.user.clone(),
+        hash,
+        false,
+        action,
+        who.token_id,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -14,13 +14,43 @@ use crate::server::{
 };
 use crate::shared::identity::{Email, Password};
 
-/// Emails a reset code to an active account. Unknown emails get the same answer and no email.
+/// Emails a reset code to an active account. Unknown emails get the same answer and no email, and
+/// the work happens after the answer, so its timing does not tell them apart either.
 pub async fn forgot_password_otp(state: &AppState, email: &str) -> AppResult<()> {
     let email = Email::parse(email)?;
+    off_the_request(state, email, send_reset_code);
+    Ok(())
+}
+
+/// Runs `work` after the response has gone, logging a failure (the caller's answer never varies).
+fn off_the_request<F, Fut>(state: &AppState, email: Email, work: F)
+where
+    F: FnOnce(AppState, Email) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = AppResult<()>> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = work(state, email).await {
+            tracing::warn!(error = %e, "could not send a password reset message");
+        }
+    });
+}
+
+async fn send_reset_code(state: AppState, email: Email) -> AppResult<()> {
+    let state = &state;
     let Some(user) = accounts::find_by_email(&state.db, &email)
         .await?
         .filter(|u| u.is_active)
     else {
+        // A code nobody receives: guesses at it are then counted and answered exactly as for a
+        // real account ("Invalid code. 4 attempts left."), which says nothing about the email.
+        codes::issue(
+            &state.db,
+            &state.config.jwt_secret,
+            Purpose::ResetPassword,
+            &email,
+        )
+        .await?;
         return Ok(());
     };
     let txn = state.db.begin().await?;
@@ -56,10 +86,6 @@ pub async fn reset_password_otp(
         (Err(e), _) => return Err(e),
         (Ok(_), Err(e)) => return Err(e.into()),
     };
-    let invalid = || AppError::BadRequest("Invalid or expired code. Please request a new one.".into());
-    let user = accounts::find_by_email(&state.db, &email)
-        .await?
-        .ok_or_else(invalid)?;
     let code_id = codes::check(
         &state.db,
         &state.config.jwt_secret,
@@ -69,10 +95,23 @@ pub async fn reset_password_otp(
         "Reset code has expired. Please request a new one.",
     )
     .await?;
+    let invalid = || AppError::BadRequest("Invalid or expired code. Please request a new one.".into());
+    let user = accounts::find_by_email(&state.db, &email)
+        .await?
+        .ok_or_else(invalid)?;
     let hash = password::hash(&password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, false, "auth.password_reset", None).await?;
+    accounts::store_new_password(
+        &txn,
+        &state.config.jwt_secret,
+        user,
+        hash,
+        false,
+        "auth.password_reset",
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -81,9 +120,15 @@ pub async fn reset_password_otp(
 const RESET_LINK_HOURS: i64 = 1;
 
 /// Emails a one-hour reset link to an active account (the portal's page `/reset-password/<token>`).
-/// Unknown emails get the same answer and no email.
+/// Unknown emails get the same answer and no email; the work happens after the answer.
 pub async fn forgot_password_link(state: &AppState, email: &str) -> AppResult<()> {
     let email = Email::parse(email)?;
+    off_the_request(state, email, send_reset_link);
+    Ok(())
+}
+
+async fn send_reset_link(state: AppState, email: Email) -> AppResult<()> {
+    let state = &state;
     let Some(user) = accounts::find_by_email(&state.db, &email)
         .await?
         .filter(|u| u.is_active)
@@ -142,7 +187,16 @@ pub async fn redeem_password_link(
     let hash = password::hash(password).await?;
     let txn = state.db.begin().await?;
     codes::mark_used(&txn, code_id).await?;
-    accounts::store_new_password(&txn, user, hash, verify_email, action, None).await?;
+    accounts::store_new_password(
+        &txn,
+        &state.config.jwt_secret,
+        user,
+        hash,
+        verify_email,
+        action,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -19,7 +19,7 @@ use super::accounts::Principal;
 use crate::server::{
     audit,
     config::Secret,
-    entities::refresh_tokens,
+    entities::{ended_sign_ins, refresh_tokens},
     error::{AppError, AppResult},
 };
 
@@ -39,9 +39,13 @@ pub struct AccessClaims {
     /// A guest session of the older app builds: `sub` names the session, not a user.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub guest: bool,
+    /// The sign-in (refresh token family) this token belongs to: logging out of that sign-in ends
+    /// it at once. Tokens issued before this claim existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
-pub fn issue_access(secret: &Secret, principal: &Principal) -> AppResult<String> {
+pub fn issue_access(secret: &Secret, principal: &Principal, sid: Uuid) -> AppResult<String> {
     let now = Utc::now();
     sign(
         secret,
@@ -52,8 +56,21 @@ pub fn issue_access(secret: &Secret, principal: &Principal) -> AppResult<String>
             iat: now.timestamp(),
             exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
             guest: false,
+            sid: Some(sid),
         },
     )
+}
+
+/// A new sign-in: a refresh token starting its family, and an access token tied to that family.
+pub async fn sign_in_pair(
+    db: &DatabaseConnection,
+    secret: &Secret,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> AppResult<(String, String)> {
+    let family = Uuid::now_v7();
+    let refresh = store(db, Uuid::now_v7(), principal.user.id, family, client, Utc::now()).await?;
+    Ok((issue_access(secret, principal, family)?, refresh))
 }
 
 /// A guest token (`POST /auth/guest`): a fresh session id, role Guest, no account behind it.
@@ -69,6 +86,7 @@ pub fn issue_guest(secret: &Secret) -> AppResult<(Uuid, String)> {
             iat: now.timestamp(),
             exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
             guest: true,
+            sid: None,
         },
     )?;
     Ok((session_id, token))
@@ -147,19 +165,14 @@ async fn store<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// A refresh token starting a new family (one per sign-in).
-pub async fn issue_refresh<C: ConnectionTrait>(
-    db: &C,
-    user_id: Uuid,
-    client: &ClientInfo,
-) -> AppResult<String> {
-    store(db, Uuid::now_v7(), user_id, Uuid::now_v7(), client, Utc::now()).await
-}
-
-/// Exchanges a refresh token for a new one in the same family and returns the user it belongs to.
+/// Exchanges a refresh token for a new one in the same family and returns the user and the family.
 /// Exactly one of any number of concurrent rotations of one token wins. A token rotated earlier
 /// than the grace period is a stolen copy: its whole family is revoked and the event audited.
-pub async fn rotate(db: &DatabaseConnection, token: &str, client: &ClientInfo) -> AppResult<(Uuid, String)> {
+pub async fn rotate(
+    db: &DatabaseConnection,
+    token: &str,
+    client: &ClientInfo,
+) -> AppResult<(Uuid, Uuid, String)> {
     let token_hash = hash(token);
     let now = Utc::now();
     let new_id = Uuid::now_v7();
@@ -185,7 +198,7 @@ pub async fn rotate(db: &DatabaseConnection, token: &str, client: &ClientInfo) -
     if claimed == 1 {
         let fresh = store(&txn, new_id, row.user_id, row.family_id, client, now).await?;
         txn.commit().await?;
-        return Ok((row.user_id, fresh));
+        return Ok((row.user_id, row.family_id, fresh));
     }
     if row.revoked_at.is_none() {
         return Err(AppError::Unauthorized("Refresh token expired.".into()));
@@ -218,7 +231,7 @@ pub async fn rotate(db: &DatabaseConnection, token: &str, client: &ClientInfo) -
     ))
 }
 
-/// Sign-out: the token's whole family (that sign-in) stops working. Unknown tokens are ignored, so
+/// Sign-out by refresh token: that sign-in ends (see `end_sign_in`). Unknown tokens are ignored, so
 /// signing out twice is harmless.
 pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<()> {
     if let Some(row) = refresh_tokens::Entity::find()
@@ -226,9 +239,41 @@ pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<()> {
         .one(db)
         .await?
     {
-        revoke_family(db, row.family_id, Utc::now()).await?;
+        end_sign_in(db, row.family_id).await?;
     }
     Ok(())
+}
+
+/// Ends one sign-in: its refresh tokens are revoked, and its access tokens (claim `sid`) are
+/// refused from the next request on, on every instance.
+pub async fn end_sign_in(db: &DatabaseConnection, sid: Uuid) -> AppResult<()> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    revoke_family(&txn, sid, now).await?;
+    ended_sign_ins::Entity::insert(ended_sign_ins::ActiveModel {
+        sid: Set(sid),
+        ended_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([ended_sign_ins::Column::Sid])
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether the sign-in `sid` was ended by a logout.
+pub async fn is_ended<C: ConnectionTrait>(db: &C, sid: Uuid) -> AppResult<bool> {
+    Ok(ended_sign_ins::Entity::find_by_id(sid).one(db).await?.is_some())
+}
+
+/// Ended sign-ins older than any access token they could end are forgotten.
+pub async fn sweep_ended<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
+    let before = Utc::now() - Duration::days(ACCESS_TTL_DAYS + 1);
+    Ok(ended_sign_ins::Entity::delete_many()
+        .filter(ended_sign_ins::Column::EndedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// After a password change or reset: every sign-in of the user ends.

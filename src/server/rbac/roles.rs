@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Utc;
 use sea_orm::{
-    sea_query::{Expr, Func},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -117,20 +116,45 @@ pub fn parse_permissions(field: &str, slugs: &[String]) -> Result<BTreeSet<Permi
     }
 }
 
-async fn ensure_unique_name<C: ConnectionTrait>(db: &C, name: &str, except: Option<Uuid>) -> AppResult<()> {
-    let mut q = roles::Entity::find().filter(sea_orm::sea_query::ExprTrait::eq(
-        Expr::expr(Func::lower(Expr::col(roles::Column::Name))),
-        name.to_lowercase(),
-    ));
+/// What a role name looks like to a person: NFKC, case folded, then each character mapped to its
+/// confusable prototype (UTS #39 skeleton), so `Owner` and `Оwner` (Cyrillic О) compare equal.
+pub fn name_skeleton(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    unicode_security::skeleton(&folded)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// A new or renamed role's name, normalised (NFKC). Refused: letters from several scripts (the
+/// usual disguise), and any name that looks like an existing role's (409).
+async fn checked_name<C: ConnectionTrait>(db: &C, raw: &str, except: Option<Uuid>) -> AppResult<String> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_security::MixedScript;
+    let name: String = parse_name(raw)?.nfkc().collect();
+    if !name.as_str().is_single_script() {
+        return Err(AppError::field(
+            "name",
+            "Use letters from one alphabet (this name mixes scripts, as look-alike names do)",
+        ));
+    }
+    let wanted = name_skeleton(&name);
+    let mut q = roles::Entity::find();
     if let Some(id) = except {
         q = q.filter(roles::Column::Id.ne(id));
     }
-    if q.count(db).await? > 0 {
+    if let Some(existing) = q
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|r| name_skeleton(&r.name) == wanted)
+    {
         return Err(AppError::Conflict(format!(
-            "A role named {name:?} already exists."
+            "A role named {:?} already exists, and {name:?} looks the same.",
+            existing.name
         )));
     }
-    Ok(())
+    Ok(name)
 }
 
 /// Replaces a role's grants in one transaction.
@@ -162,13 +186,17 @@ pub async fn create(
     description: Option<String>,
     slugs: &[String],
 ) -> AppResult<RoleView> {
-    let name = parse_name(name);
+    let name = parse_name(name).map_err(|e| vec![e]);
     let perms = parse_permissions("permissions", slugs);
     let (name, perms) = match (name, perms) {
         (Ok(n), Ok(p)) => (n, p),
         (n, p) => {
             return Err(AppError::Validation(
-                n.err().into_iter().chain(p.err().into_iter().flatten()).collect(),
+                n.err()
+                    .into_iter()
+                    .flatten()
+                    .chain(p.err().into_iter().flatten())
+                    .collect(),
             ))
         }
     };
@@ -178,7 +206,7 @@ pub async fn create(
         "You cannot grant permissions you do not have",
     )?;
     let txn = state.db.begin().await?;
-    ensure_unique_name(&txn, &name, None).await?;
+    let name = checked_name(&txn, &name, None).await?;
     let now = Utc::now();
     let role = roles::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -208,6 +236,7 @@ pub async fn update(
 ) -> AppResult<RoleView> {
     let txn = state.db.begin().await?;
     let role = find(&txn, id).await?;
+    ensure_role_within(&txn, actor, &role).await?;
     let mut active: roles::ActiveModel = role.clone().into();
     if let Some(raw) = name {
         let name = parse_name(raw)?;
@@ -215,8 +244,7 @@ pub async fn update(
             if role.is_system {
                 return Err(AppError::BadRequest("System roles cannot be renamed.".into()));
             }
-            ensure_unique_name(&txn, &name, Some(id)).await?;
-            active.name = Set(name);
+            active.name = Set(checked_name(&txn, &name, Some(id)).await?);
         }
     }
     if let Some(d) = description {
@@ -305,6 +333,49 @@ pub async fn ensure_grantable<C: ConnectionTrait>(
     )
 }
 
+/// Refuses to let `actor` act on an account (change its role, deactivate or delete it) whose role
+/// grants anything `actor` does not hold: a Manager cannot demote an Admin. Owners may act on
+/// anyone (the Owner-only and last-Owner rules are `accounts::guard_owner_change`).
+pub async fn ensure_outranks<C: ConnectionTrait>(
+    db: &C,
+    actor: &Principal,
+    target_role: Option<&roles::Model>,
+) -> AppResult<()> {
+    let Some(role) = target_role else {
+        return Ok(());
+    };
+    if actor.role_name() == OWNER_ROLE {
+        return Ok(());
+    }
+    if role.name == OWNER_ROLE {
+        return Err(AppError::Forbidden {
+            message: "Only an Owner can change another Owner's account.".into(),
+            code: None,
+        });
+    }
+    let held = grants(db).await?.remove(&role.id).unwrap_or_default();
+    ensure_within(
+        actor,
+        held.iter().filter(|p| p.confers_authority()),
+        "This account's role has permissions you do not have, so you cannot change it",
+    )
+}
+
+/// Refuses to let `actor` edit or delete a role that grants anything `actor` does not hold (editing
+/// it acts on everyone who holds it).
+async fn ensure_role_within<C: ConnectionTrait>(
+    db: &C,
+    actor: &Principal,
+    role: &roles::Model,
+) -> AppResult<()> {
+    let held = grants(db).await?.remove(&role.id).unwrap_or_default();
+    ensure_within(
+        actor,
+        held.iter().filter(|p| p.confers_authority()),
+        "This role has permissions you do not have, so you cannot change it",
+    )
+}
+
 /// Forbidden unless `actor` holds every one of `wanted`.
 fn ensure_within<'a>(
     actor: &Principal,
@@ -343,6 +414,11 @@ async fn change_grants<C: ConnectionTrait>(
     let before = grants(txn).await?.remove(&id).unwrap_or_default();
     ensure_within(
         actor,
+        before.iter().filter(|p| p.confers_authority()),
+        "This role has permissions you do not have, so you cannot change it",
+    )?;
+    ensure_within(
+        actor,
         perms.difference(&before),
         "You cannot grant permissions you do not have",
     )?;
@@ -364,6 +440,7 @@ pub async fn delete(
     if role.is_system {
         return Err(AppError::BadRequest("System roles cannot be deleted.".into()));
     }
+    ensure_role_within(&txn, actor, &role).await?;
     let holders = users::Entity::find()
         .filter(users::Column::RoleId.eq(id))
         .count(&txn)
@@ -396,4 +473,17 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_skeleton;
+
+    #[test]
+    fn look_alike_names_share_a_skeleton() {
+        assert_eq!(name_skeleton("Owner"), name_skeleton("owner"));
+        assert_eq!(name_skeleton("Owner"), name_skeleton("\u{41e}wner"));
+        assert_eq!(name_skeleton("Admin"), name_skeleton("\u{ff21}dmin"));
+        assert_ne!(name_skeleton("Owner"), name_skeleton("Manager"));
+    }
 }
