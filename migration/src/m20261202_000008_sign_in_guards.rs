@@ -22,6 +22,8 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(string_len(SignInThrottle::Key, 64).primary_key())
                     .col(integer(SignInThrottle::Failures).default(0))
+                    // Guesses claimed and still being checked.
+                    .col(integer(SignInThrottle::InFlight).default(0))
                     .col(timestamp_with_time_zone_null(SignInThrottle::LockoutUntil))
                     .col(timestamp_with_time_zone(SignInThrottle::UpdatedAt))
                     .to_owned(),
@@ -85,6 +87,7 @@ enum SignInThrottle {
     Table,
     Key,
     Failures,
+    InFlight,
     LockoutUntil,
     UpdatedAt,
 }

@@ -7,6 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub failures: i32,
+    pub in_flight: i32,
     pub lockout_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }

@@ -102,7 +102,14 @@ pub async fn authenticate(
         .unwrap_or_else(|| dummy_hash().to_owned());
     // An account without a password (Google only) still costs one hash, then fails.
     let has_password = user.as_ref().is_some_and(|u| u.password_hash.is_some());
-    let matches = password::verify_stored(plain, &stored).await? && has_password;
+    let matches = match password::verify_stored(plain, &stored).await {
+        Ok(m) => m && has_password,
+        Err(e) => {
+            // Not checked (the hashing pool is full): the guess does not count.
+            claim.release(db).await?;
+            return Err(e);
+        }
+    };
     let actor = user.as_ref().map(|u| u.id);
     let audit_entry = |action: &str| {
         let entry = audit::Entry::new(action).client(client.ip.clone(), client.user_agent.clone());
@@ -113,12 +120,8 @@ pub async fn authenticate(
     };
 
     let Some(user) = user.filter(|_| matches) else {
-        audit::record(
-            db,
-            audit_entry("auth.login_failed").details(serde_json::json!({ "attempts": claim.failures() })),
-        )
-        .await?;
-        let refusal = claim.refusal();
+        let refusal = claim.failed(db).await?;
+        audit::record(db, audit_entry("auth.login_failed")).await?;
         if let AppError::LockedOut { retry_after_secs } = &refusal {
             audit::record(
                 db,
@@ -128,7 +131,7 @@ pub async fn authenticate(
         }
         return Err(refusal);
     };
-    throttle::succeeded(db, &key).await?;
+    claim.succeeded(db).await?;
 
     // Only after the password is right: these say something about the account.
     if !user.email_verified {

@@ -136,14 +136,20 @@ pub async fn change_password(state: &AppState, who: &Principal, current: &str, n
     let key = throttle::key(&state.config.jwt_secret, &Email::parse(&who.user.email)?);
     let claim = throttle::claim(&state.db, &key, super::login::throttle_rules(state)).await?;
     let stored = who.user.password_hash.clone().unwrap_or_default();
-    let matches = password::verify_stored(current, &stored).await?;
+    let matches = match password::verify_stored(current, &stored).await {
+        Ok(m) => m,
+        Err(e) => {
+            claim.release(&state.db).await?;
+            return Err(e);
+        }
+    };
     if !matches {
-        return Err(match claim.refusal() {
+        return Err(match claim.failed(&state.db).await? {
             locked @ AppError::LockedOut { .. } => locked,
             _ => FieldError::new("currentPassword", "Current password is incorrect").into(),
         });
     }
-    throttle::succeeded(&state.db, &key).await?;
+    claim.succeeded(&state.db).await?;
     if current == new.expose() {
         return Err(FieldError::new("newPassword", "New password must differ from the current one").into());
     }
