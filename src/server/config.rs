@@ -105,6 +105,14 @@ pub struct Config {
     /// beyond the queue get 503 with `Retry-After`.
     pub password_hash_workers: usize,
     pub password_hash_queue: usize,
+    /// The live layer's timings (seconds): presence TTL, presence heartbeat, engine.io ping.
+    pub live_presence_ttl_secs: u64,
+    pub live_heartbeat_secs: u64,
+    pub live_ping_interval_secs: u64,
+    pub live_ping_timeout_secs: u64,
+    /// The socket.io Redis adapter's channel prefix: instances with the same prefix form one
+    /// cluster (tests give each test its own).
+    pub live_redis_prefix: String,
     /// How many reverse proxies (NGINX) stand in front: the client address is taken from
     /// `X-Forwarded-For` that many hops from the right. 0 trusts no header.
     pub trust_proxy_hops: usize,
@@ -371,6 +379,14 @@ impl Config {
             password_hash_workers: parse_var("PASSWORD_HASH_WORKERS", var("PASSWORD_HASH_WORKERS"))?
                 .unwrap_or_else(super::identity::password::default_workers),
             password_hash_queue: parse_var("PASSWORD_HASH_QUEUE", var("PASSWORD_HASH_QUEUE"))?.unwrap_or(32),
+            live_presence_ttl_secs: parse_var("LIVE_PRESENCE_TTL_SECS", var("LIVE_PRESENCE_TTL_SECS"))?
+                .unwrap_or(60),
+            live_heartbeat_secs: parse_var("LIVE_HEARTBEAT_SECS", var("LIVE_HEARTBEAT_SECS"))?.unwrap_or(30),
+            live_ping_interval_secs: parse_var("LIVE_PING_INTERVAL_SECS", var("LIVE_PING_INTERVAL_SECS"))?
+                .unwrap_or(25),
+            live_ping_timeout_secs: parse_var("LIVE_PING_TIMEOUT_SECS", var("LIVE_PING_TIMEOUT_SECS"))?
+                .unwrap_or(20),
+            live_redis_prefix: var("LIVE_REDIS_PREFIX").unwrap_or_else(|| "pulse-sio".into()),
             trust_proxy_hops: parse_var("TRUST_PROXY", var("TRUST_PROXY"))?.unwrap_or(0),
         })
     }

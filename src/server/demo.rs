@@ -93,7 +93,7 @@ pub async fn seed(db: &DatabaseConnection, default_tz: chrono_tz::Tz, days: u32)
             ..ServiceForm::default()
         };
         let changes = form.parse(true).map_err(super::error::AppError::Validation)?;
-        let service = services::create(db, changes).await?;
+        let service = services::create_in(db, changes).await?;
         menu.push((*category, service.id, *price, *minutes));
     }
     seeded.services = menu.len();
@@ -107,7 +107,7 @@ pub async fn seed(db: &DatabaseConnection, default_tz: chrono_tz::Tz, days: u32)
             service_ids: Some(offered.iter().map(|m| m.1.to_string()).collect()),
             ..ExpertForm::default()
         };
-        let expert = experts::create(db, &form).await?;
+        let expert = experts::create_in(db, &form).await?;
         let week: Vec<HoursRange> = (*first_day..=*last_day)
             .flat_map(|weekday| {
                 SHIFTS.iter().map(move |(start, end)| HoursRange {

@@ -16,6 +16,7 @@ pub mod google_sign_in;
 pub mod health;
 pub mod identity;
 pub mod input_guard;
+pub mod live;
 pub mod maintenance;
 pub mod notify;
 pub mod portal;

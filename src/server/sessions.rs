@@ -29,12 +29,82 @@ pub const COOKIE_NAME: &str = "pulse_session";
 const TOUCHED_KEY: &str = "touched_at";
 const TOUCH_EVERY_SECS: i64 = 24 * 3600;
 
+/// Where session records live: Redis when configured, this process otherwise.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Memory(MemoryStore),
+    Redis(RedisStore<super::redis::RedisPool>),
+}
+
+impl Store {
+    pub fn new(redis: Option<&super::redis::RedisPool>) -> Self {
+        match redis {
+            Some(pool) => Self::Redis(RedisStore::new(pool.clone())),
+            None => Self::Memory(MemoryStore::default()),
+        }
+    }
+
+    async fn load(&self, id: &tower_sessions::session::Id) -> Option<tower_sessions::session::Record> {
+        let found = match self {
+            Self::Memory(s) => s.load(id).await,
+            Self::Redis(s) => s.load(id).await,
+        };
+        found.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "session store unavailable");
+            None
+        })
+    }
+}
+
 pub fn layer(router: Router, state: &AppState) -> Router {
     let router = router.layer(middleware::from_fn(page_session));
-    match &state.redis {
-        Some(pool) => router.layer(manager(RedisStore::new(pool.clone()), &state.config)),
-        None => router.layer(manager(MemoryStore::default(), &state.config)),
+    match &state.sessions {
+        Store::Redis(store) => router.layer(manager(store.clone(), &state.config)),
+        Store::Memory(store) => router.layer(manager(store.clone(), &state.config)),
     }
+}
+
+/// The portal user a request's session cookie signs in, outside the session layer (the live
+/// gateway's upgrade request): the signature is checked with the same key, the record read from the
+/// same store, and the same rules as [`session_principal`] apply. `None` for anything less.
+pub async fn principal_from_headers(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Option<(accounts::Principal, String)> {
+    use tower_sessions::cookie::{Cookie, CookieJar};
+    let raw = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| Cookie::parse(c.trim().to_owned()).ok())
+        .find(|c| c.name() == COOKIE_NAME)?;
+    let mut jar = CookieJar::new();
+    jar.add_original(raw);
+    let verified = jar
+        .signed(&signing_key(state.config.session_secret.expose()))
+        .get(COOKIE_NAME)?;
+    let session_id = verified.value().to_owned();
+    let id = session_id.parse::<tower_sessions::session::Id>().ok()?;
+    let record = state.sessions.load(&id).await?;
+    if record.expiry_date <= time::OffsetDateTime::now_utc() {
+        return None;
+    }
+    let user_id: uuid::Uuid = serde_json::from_value(record.data.get(USER_KEY)?.clone()).ok()?;
+    let signed_in_at: i64 = record
+        .data
+        .get(SIGNED_IN_AT_KEY)
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    let p = accounts::load_principal(&state.db, &state.permissions, user_id)
+        .await
+        .ok()
+        .flatten()?;
+    (p.user.is_active
+        && !p.user.must_change_password
+        && !accounts::signed_in_before_change(&p.user, signed_in_at, None)
+        && p.can(Permission::PortalAccess))
+    .then_some((p, session_id))
 }
 
 fn manager<S: SessionStore + Clone>(
@@ -117,6 +187,21 @@ pub async fn expect_sign_in_soon(session: &Session) -> Result<(), tower_sessions
 /// Ends the session: the record is deleted and the cookie removed.
 pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
     session.flush().await
+}
+
+/// Signing out of the portal: the session ends, and so do its live sockets, on every instance.
+pub async fn sign_out_and_announce(
+    state: &AppState,
+    session: &Session,
+) -> Result<(), tower_sessions::session::Error> {
+    let id = session.id().map(|id| id.to_string());
+    sign_out(session).await?;
+    if let Some(session_id) = id {
+        state
+            .live
+            .publish(super::live::Event::SessionEnded { session_id });
+    }
+    Ok(())
 }
 
 /// The portal user of this session, loaded fresh (role and permission changes, deactivation and

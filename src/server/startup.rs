@@ -28,6 +28,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     first_run: Option<FirstRun>,
+    realtime: super::live::gateway::Realtime,
 }
 
 /// What a development first run created, for the console (never the logs).
@@ -69,7 +70,6 @@ impl Application {
         let outbox_kick = notify::outbox::Kick::default();
         // Development and test log message bodies (codes included) when there is no SMTP server.
         // Unpaid reservations give their slot back when their hold ends.
-        tokio::spawn(super::booking::sweep::run(db.clone()));
         tokio::spawn(super::maintenance::run(db.clone()));
         tokio::spawn(notify::outbox::run(
             db.clone(),
@@ -80,7 +80,10 @@ impl Application {
         let google = super::identity::oidc::OidcProvider::from_config(&config)?;
         let rate_limit = super::rate_limit::Limiter::from_config(&config, redis.as_ref());
         let fn_rate_limit = super::rate_limit::Limiter::for_server_functions(&config, redis.as_ref());
+        let (live, announcements) = super::live::Live::new(&config, redis.as_ref());
         let state = AppState {
+            sessions: super::sessions::Store::new(redis.as_ref()),
+            live,
             csp: Arc::new(super::security_headers::Policy::from_config(&config)),
             rate_limit,
             fn_rate_limit,
@@ -97,12 +100,15 @@ impl Application {
         } else {
             None
         };
-        let router = router(state.clone());
+        tokio::spawn(super::booking::sweep::run(state.clone()));
+        let (router, realtime) =
+            super::live::gateway::mount(router(state.clone()), state.clone(), announcements).await?;
         Ok(Self {
             listener,
             router,
             state,
             first_run,
+            realtime,
         })
     }
 
@@ -114,6 +120,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The socket.io server of this instance.
+    pub fn realtime(&self) -> super::live::gateway::Realtime {
+        self.realtime.clone()
     }
 
     /// The Owner and demo data created because the database was empty (development only).

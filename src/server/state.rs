@@ -31,6 +31,10 @@ pub struct AppState {
     pub rate_limit: Limiter,
     /// The per-IP limit on the portal's other server functions.
     pub fn_rate_limit: Limiter,
+    /// Portal session records (Redis or in process), shared with the live gateway.
+    pub sessions: super::sessions::Store,
+    /// The live layer: announcements to sockets, and who is online.
+    pub live: super::live::Live,
     /// The Content-Security-Policy of pages, built from the configuration.
     pub csp: Arc<super::security_headers::Policy>,
 }

@@ -44,7 +44,11 @@ pub async fn call(
 
 /// A business with one category, one 60-minute service at 25.50 and one expert who offers it.
 pub async fn shop(backend: Backend) -> Shop {
-    let app = spawn_app(backend).await;
+    shop_on(spawn_app(backend).await).await
+}
+
+/// The same business on a server already running.
+pub async fn shop_on(app: TestApp) -> Shop {
     create_account(&app, "owner@example.com", "Owner", true).await;
     let owner = sign_in_token(&app, "owner@example.com").await;
     let (s, b) = call(

@@ -13,7 +13,7 @@ async fn add(app: &TestApp, name: &str, order: i32, active: bool, description: O
     new.is_active = active;
     new.description = description.map(str::to_owned);
     new.image_url = Some(format!("https://cdn.example.com/{}.png", name.to_lowercase()));
-    categories::create(&app.state.db, new).await.unwrap().id
+    categories::create(&app.state, new).await.unwrap().id
 }
 
 /// Ids of the rows the server-rendered page shows, in order, with their status badges.

@@ -153,6 +153,12 @@ pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
     ]);
     if opts.redis {
         vars.insert("REDIS_URL".into(), redis_url());
+        // Tests share one Redis: instances on the same test database form one socket.io cluster,
+        // and no other test's broadcasts reach them.
+        let digest = database_url
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        vars.insert("LIVE_REDIS_PREFIX".into(), format!("pulse-sio-{digest:x}"));
     }
     for (k, v) in &opts.vars {
         vars.insert((*k).into(), v.clone());

@@ -14,6 +14,8 @@ mod google;
 mod guest;
 mod health;
 mod invitations;
+mod live;
+mod live_client;
 mod mail;
 mod migrations;
 mod oidc;

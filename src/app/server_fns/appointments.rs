@@ -100,7 +100,7 @@ pub async fn book_appointment(form: BookingForm) -> Result<AppointmentView, Port
         .parse()
         .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
     let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
-    booking::appointments::book(&state.db, &rules, booking, Some(p.user.id))
+    booking::appointments::book(&state, &rules, booking, Some(p.user.id))
         .await
         .map_err(portal::portal_error)
 }
@@ -155,8 +155,7 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
     let (state, p) = portal::authorize(Permission::AppointmentsManageAll).await?;
     let fail = portal::portal_error;
     let rules = booking::rules(&state).await.map_err(fail)?;
-    let db = &state.db;
-    let status = |s| appts::set_status(db, &rules, id, s, None);
+    let status = |s| appts::set_status(&state, &rules, id, s, None);
     match change {
         AppointmentChange::Confirm => status(AppointmentStatus::Confirmed).await.map(drop),
         AppointmentChange::Complete => status(AppointmentStatus::Completed).await.map(drop),
@@ -165,12 +164,12 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
             let actor = booking::staff::actor(&state, &p).await.map_err(fail)?;
             let reason = CancelReason::parse_field("reason", reason.as_deref())
                 .map_err(|e| fail(AppError::Validation(vec![e])))?;
-            appts::cancel(db, &rules, actor, id, reason).await.map(drop)
+            appts::cancel(&state, &rules, actor, id, reason).await.map(drop)
         }
         AppointmentChange::MarkPaid { method } => {
             let method = PaymentMethod::parse_field("paymentMethod", &method)
                 .map_err(|e| fail(AppError::Validation(vec![e])))?;
-            appts::mark_paid(db, &rules, id, method).await.map(drop)
+            appts::mark_paid(&state, &rules, id, method).await.map(drop)
         }
         AppointmentChange::Reschedule {
             date,
@@ -178,13 +177,13 @@ pub async fn change_appointment(id: Uuid, change: AppointmentChange) -> Result<(
             expert_id,
         } => {
             let (date, time) = parse_slot(&date, &time).map_err(|e| fail(AppError::Validation(e)))?;
-            appts::reschedule(db, &rules, id, date, time, expert_id)
+            appts::reschedule(&state, &rules, id, date, time, expert_id)
                 .await
                 .map(drop)
         }
         AppointmentChange::Delete => {
             let actor = booking::staff::actor(&state, &p).await.map_err(fail)?;
-            appts::delete(db, &rules, actor, id).await
+            appts::delete(&state, &rules, actor, id).await
         }
     }
     .map_err(fail)

@@ -93,8 +93,8 @@ pub async fn save_service(id: Option<Uuid>, form: ServiceForm) -> Result<Service
         .parse(id.is_none())
         .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
     match id {
-        None => services::create(&state.db, changes).await,
-        Some(id) => services::update(&state.db, id, changes).await,
+        None => services::create(&state, changes).await,
+        Some(id) => services::update(&state, id, changes).await,
     }
     .map_err(portal::portal_error)
 }
@@ -104,9 +104,7 @@ pub async fn delete_service(id: Uuid) -> Result<(), PortalError> {
     use crate::server::{catalog::services, portal};
     use crate::shared::permissions::Permission;
     let (state, _) = portal::authorize(Permission::ServicesManage).await?;
-    services::delete(&state.db, id)
-        .await
-        .map_err(portal::portal_error)
+    services::delete(&state, id).await.map_err(portal::portal_error)
 }
 
 /// Creates a category (`id` empty) or changes one.
@@ -120,9 +118,9 @@ pub async fn save_category(id: Option<Uuid>, form: CategoryForm) -> Result<Categ
             let new = form
                 .parse_new()
                 .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
-            categories::create(&state.db, new).await
+            categories::create(&state, new).await
         }
-        Some(id) => categories::update(&state.db, id, &form).await,
+        Some(id) => categories::update(&state, id, &form).await,
     }
     .map_err(portal::portal_error)
 }
@@ -134,7 +132,7 @@ pub async fn delete_category(id: Uuid, force: bool) -> Result<bool, PortalError>
     use crate::server::{catalog::categories, portal};
     use crate::shared::permissions::Permission;
     let (state, _) = portal::authorize(Permission::CategoriesManage).await?;
-    categories::delete(&state.db, id, force)
+    categories::delete(&state, id, force)
         .await
         .map(|r| r == categories::Removal::Deleted)
         .map_err(portal::portal_error)

@@ -98,8 +98,8 @@ pub async fn save_expert(id: Option<Uuid>, form: ExpertForm) -> Result<Expert, P
     use crate::shared::permissions::Permission;
     let (state, _) = portal::authorize(Permission::ExpertsManage).await?;
     match id {
-        None => experts::create(&state.db, &form).await,
-        Some(id) => experts::update(&state.db, id, &form).await,
+        None => experts::create(&state, &form).await,
+        Some(id) => experts::update(&state, id, &form).await,
     }
     .map_err(portal::portal_error)
 }
@@ -110,7 +110,7 @@ pub async fn delete_expert(id: Uuid) -> Result<(), PortalError> {
     use crate::server::{catalog::experts, portal};
     use crate::shared::permissions::Permission;
     let (state, _) = portal::authorize(Permission::ExpertsManage).await?;
-    experts::delete(&state.db, id).await.map_err(portal::portal_error)
+    experts::delete(&state, id).await.map_err(portal::portal_error)
 }
 
 #[server(prefix = "/api/fn", endpoint = "expert_schedule")]

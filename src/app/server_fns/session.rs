@@ -47,8 +47,11 @@ pub async fn sign_in_methods() -> Result<SignInOptions, PortalError> {
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), PortalError> {
     use crate::server::{portal, sessions};
+    let state = portal::state()?;
     let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
-    sessions::sign_out(&session).await.map_err(portal::internal)?;
+    sessions::sign_out_and_announce(&state, &session)
+        .await
+        .map_err(portal::internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -148,6 +148,42 @@ pub struct UsersQuery {
     exclude_role: Option<String>,
 }
 
+/// `GET /presence?userIds=a,b,…` (`users.view`): who is online now, and when each was last seen.
+pub async fn presence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PresenceQuery>,
+) -> ApiResult<Value> {
+    user.require(Permission::UsersView)?;
+    let raw = q.user_ids.unwrap_or_default();
+    let mut ids = Vec::new();
+    for (i, part) in raw
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        match Uuid::parse_str(part) {
+            Ok(id) => ids.push(id),
+            Err(_) => {
+                return Err(AppError::field("userIds", &format!("Item {} is not a user id", i + 1)).into())
+            }
+        }
+    }
+    if ids.is_empty() || ids.len() > 200 {
+        return Err(AppError::field("userIds", "Give 1 to 200 user ids, separated by commas").into());
+    }
+    Ok(ApiOk::new(
+        json!({ "presence": directory::presence(&state, &ids).await? }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PresenceQuery {
+    user_ids: Option<String>,
+}
+
 pub async fn list_users(
     State(state): State<AppState>,
     user: CurrentUser,

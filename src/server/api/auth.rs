@@ -87,12 +87,8 @@ pub async fn logout(
     if refresh.trim().is_empty() && bearer.is_none() {
         return Err(FieldError::new("refreshToken", "Refresh token is required").into());
     }
-    if !refresh.trim().is_empty() {
-        tokens::revoke(&state.db, refresh.trim()).await?;
-    }
-    if let Some(sid) = bearer.and_then(|claims| claims.sid) {
-        tokens::end_sign_in(&state.db, sid).await?;
-    }
+    let refresh = Some(refresh.trim()).filter(|t| !t.is_empty());
+    login::logout(&state, refresh, bearer.and_then(|claims| claims.sid)).await?;
     Ok(ApiOk::new(json!({})).message("Logged out"))
 }
 

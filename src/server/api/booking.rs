@@ -214,7 +214,7 @@ pub async fn book(
     booking.user_id = user_id;
     let rules = booking::rules(&state).await?;
     let pay_now = booking.pay_now;
-    let appointment = appts::book(&state.db, &rules, booking, None).await?;
+    let appointment = appts::book(&state, &rules, booking, None).await?;
     let message = if pay_now {
         "Appointment booked and paid.".to_owned()
     } else {
@@ -244,7 +244,7 @@ pub async fn book_for(
     user.require(Permission::AppointmentsManageAll)?;
     let booking = form.parse().map_err(AppError::Validation)?;
     let rules = booking::rules(&state).await?;
-    let appointment = appts::book(&state.db, &rules, booking, Some(user.0.user.id)).await?;
+    let appointment = appts::book(&state, &rules, booking, Some(user.0.user.id)).await?;
     Ok(ApiOk::created(json!({ "appointment": appointment })).message("Appointment booked"))
 }
 
@@ -357,7 +357,7 @@ pub async fn set_status(
     })?;
     let reason = CancelReason::parse_field("cancelReason", body.cancel_reason.as_deref())?;
     let rules = booking::rules(&state).await?;
-    let a = appts::set_status(&state.db, &rules, path_id(&id, "Appointment")?, status, reason).await?;
+    let a = appts::set_status(&state, &rules, path_id(&id, "Appointment")?, status, reason).await?;
     Ok(ApiOk::new(json!({ "appointment": a })).message("Status updated"))
 }
 
@@ -377,7 +377,7 @@ pub async fn pay(
     let method = PaymentMethod::parse_field("paymentMethod", &body.payment_method)
         .map_err(|e| AppError::Validation(vec![e]))?;
     let rules = booking::rules(&state).await?;
-    let a = appts::mark_paid(&state.db, &rules, path_id(&id, "Appointment")?, method).await?;
+    let a = appts::mark_paid(&state, &rules, path_id(&id, "Appointment")?, method).await?;
     Ok(ApiOk::new(json!({ "appointment": a })).message("Payment recorded"))
 }
 
@@ -410,7 +410,7 @@ pub async fn reschedule(
     };
     let rules = booking::rules(&state).await?;
     let a = appts::reschedule(
-        &state.db,
+        &state,
         &rules,
         path_id(&id, "Appointment")?,
         date,
@@ -438,7 +438,7 @@ pub async fn cancel(
     let reason = CancelReason::parse_field("reason", reason.as_deref())?;
     let rules = booking::rules(&state).await?;
     let a = appts::cancel(
-        &state.db,
+        &state,
         &rules,
         booking::staff::actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,
@@ -457,7 +457,7 @@ pub async fn delete(
     let rules = booking::rules(&state).await?;
     let manages = user.0.can(Permission::AppointmentsManageAll);
     appts::delete(
-        &state.db,
+        &state,
         &rules,
         booking::staff::actor(&state, &user.0).await?,
         path_id(&id, "Appointment")?,

@@ -92,7 +92,7 @@ pub async fn create_category(
 ) -> ApiResult<Value> {
     user.require(Permission::CategoriesManage)?;
     let new = form.parse_new().map_err(AppError::Validation)?;
-    let category = categories::create(&state.db, new).await?;
+    let category = categories::create(&state, new).await?;
     Ok(ApiOk::created(json!({ "category": category })).message("Category created"))
 }
 
@@ -103,7 +103,7 @@ pub async fn update_category(
     Json(form): Json<CategoryForm>,
 ) -> ApiResult<Value> {
     user.require(Permission::CategoriesManage)?;
-    let category = categories::update(&state.db, path_id(&id, "Category")?, &form).await?;
+    let category = categories::update(&state, path_id(&id, "Category")?, &form).await?;
     Ok(ApiOk::new(json!({ "category": category })).message("Category updated"))
 }
 
@@ -115,7 +115,7 @@ pub async fn delete_category(
 ) -> ApiResult<Value> {
     user.require(Permission::CategoriesManage)?;
     let force = param(&q, "force").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let message = match categories::delete(&state.db, path_id(&id, "Category")?, force).await? {
+    let message = match categories::delete(&state, path_id(&id, "Category")?, force).await? {
         Removal::Deleted => "Category deleted",
         Removal::Deactivated => "Category is in use and was deactivated instead",
     };
@@ -159,7 +159,7 @@ pub async fn create_service(
 ) -> ApiResult<Value> {
     user.require(Permission::ServicesManage)?;
     let changes = form.parse(true).map_err(AppError::Validation)?;
-    let service = services::create(&state.db, changes).await?;
+    let service = services::create(&state, changes).await?;
     Ok(ApiOk::created(json!({ "service": service })).message("Service created"))
 }
 
@@ -172,7 +172,7 @@ pub async fn update_service(
     user.require(Permission::ServicesManage)?;
     let id = path_id(&id, "Service")?;
     let changes = form.parse(false).map_err(AppError::Validation)?;
-    let service = services::update(&state.db, id, changes).await?;
+    let service = services::update(&state, id, changes).await?;
     Ok(ApiOk::new(json!({ "service": service })).message("Service updated"))
 }
 
@@ -182,7 +182,7 @@ pub async fn delete_service(
     Path(id): Path<String>,
 ) -> ApiResult<Value> {
     user.require(Permission::ServicesManage)?;
-    services::delete(&state.db, path_id(&id, "Service")?).await?;
+    services::delete(&state, path_id(&id, "Service")?).await?;
     Ok(ApiOk::new(json!({})).message("Service deleted"))
 }
 
@@ -213,7 +213,7 @@ pub async fn create_expert(
     Json(form): Json<ExpertForm>,
 ) -> ApiResult<Value> {
     user.require(Permission::ExpertsManage)?;
-    let expert = experts::create(&state.db, &form).await?;
+    let expert = experts::create(&state, &form).await?;
     Ok(ApiOk::created(json!({ "expert": expert })).message("Expert created"))
 }
 
@@ -224,7 +224,7 @@ pub async fn update_expert(
     Json(form): Json<ExpertForm>,
 ) -> ApiResult<Value> {
     user.require(Permission::ExpertsManage)?;
-    let expert = experts::update(&state.db, path_id(&id, "Expert")?, &form).await?;
+    let expert = experts::update(&state, path_id(&id, "Expert")?, &form).await?;
     Ok(ApiOk::new(json!({ "expert": expert })).message("Expert updated"))
 }
 
@@ -234,6 +234,6 @@ pub async fn delete_expert(
     Path(id): Path<String>,
 ) -> ApiResult<Value> {
     user.require(Permission::ExpertsManage)?;
-    experts::delete(&state.db, path_id(&id, "Expert")?).await?;
+    experts::delete(&state, path_id(&id, "Expert")?).await?;
     Ok(ApiOk::new(json!({})).message("Expert deleted"))
 }

@@ -8,20 +8,12 @@ use axum::{
 use super::response::ApiError;
 use crate::server::{
     error::AppError,
-    identity::{
-        accounts::{self, Principal},
-        tokens::{self, ClientInfo},
-    },
+    identity::{accounts::Principal, tokens::ClientInfo},
     state::AppState,
 };
 use crate::shared::permissions::Permission;
 
-/// A token from before the account's last password change or deactivation.
-const SIGNED_OUT_BY_CHANGE: &str =
-    "Your session has ended because the account's password was changed. Please log in again.";
-
-/// A token whose sign-in was ended by `/auth/logout`.
-const SIGNED_OUT: &str = "You have logged out. Please log in again.";
+pub use crate::server::identity::access::Caller;
 
 /// The token of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 9110).
 pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
@@ -73,47 +65,19 @@ impl CurrentUser {
 }
 
 /// The caller of a bearer request that guests may also make (`GET /profile`, `GET /auth/me`).
-pub enum Caller {
-    User(Box<Principal>),
-    /// A guest session id from `POST /auth/guest`.
-    Guest(uuid::Uuid),
-}
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)
             .ok_or_else(|| AppError::Unauthorized("No authentication token provided.".into()))?;
-        let claims = tokens::verify_access(&state.config.jwt_secret, token)?;
-        if claims.guest {
-            return Ok(Self::Guest(claims.sub));
-        }
-        let mut principal = accounts::load_principal(&state.db, &state.permissions, claims.sub)
-            .await?
-            // Deleted since the token was issued.
-            .ok_or_else(|| AppError::Unauthorized("Invalid authentication token.".into()))?;
-        if !principal.user.is_active {
-            return Err(AppError::Forbidden {
-                message: "This account has been deactivated.".into(),
-                code: Some("ACCOUNT_DISABLED"),
-            }
-            .into());
-        }
-        if accounts::signed_in_before_change(&principal.user, claims.iat, Some(claims.jti)) {
-            return Err(AppError::Unauthorized(SIGNED_OUT_BY_CHANGE.into()).into());
-        }
-        if let Some(sid) = claims.sid {
-            if tokens::is_ended(&state.db, sid).await? {
-                return Err(AppError::Unauthorized(SIGNED_OUT.into()).into());
+        let caller = crate::server::identity::access::caller(state, token).await?;
+        if let Caller::User(p) = &caller {
+            if p.user.must_change_password && !allowed_before_password_change(parts) {
+                return Err(password_change_required().into());
             }
         }
-        if principal.user.must_change_password && !allowed_before_password_change(parts) {
-            return Err(password_change_required().into());
-        }
-        principal.token_id = Some(claims.jti);
-        principal.sign_in_id = claims.sid;
-        Ok(Self::User(Box::new(principal)))
+        Ok(caller)
     }
 }
 

@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(admin::set_role_permissions),
         )
         .route("/users", get(admin::list_users))
+        .route("/presence", get(admin::presence))
         .route(
             "/users/{id}",
             get(admin::get_user)

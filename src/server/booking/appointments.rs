@@ -17,7 +17,9 @@ use super::{
 use crate::server::{
     entities::{appointments as entity, experts, services},
     error::{AppError, AppResult},
+    live::events::{AppointmentChange, Event},
     search,
+    state::AppState,
 };
 pub use crate::shared::appointments::{parse_date, parse_time, AppointmentView, Booking, BookingForm};
 use crate::shared::{
@@ -127,18 +129,19 @@ pub async fn count_referencing<C: ConnectionTrait>(
 /// Books an appointment. With no expert chosen, the least-booked free qualified expert that day
 /// gets it. `created_by` is the staff member booking on someone's behalf.
 pub async fn book(
-    db: &DatabaseConnection,
+    state: &AppState,
     rules: &Rules,
     booking: Booking,
     created_by: Option<Uuid>,
 ) -> AppResult<AppointmentView> {
+    let db = &state.db;
     if let Some(id) = booking.user_id {
         crate::server::entities::users::Entity::find_by_id(id)
             .one(db)
             .await?
             .ok_or_else(|| AppError::field("userId", "No such user"))?;
     }
-    super::sweep::expire_due(db, rules.now).await?;
+    super::sweep::expire_due(state, rules).await?;
     let service = services::Entity::find_by_id(booking.service_id)
         .one(db)
         .await?
@@ -216,7 +219,13 @@ pub async fn book(
             updated_at: Set(now),
         };
         match row.insert(db).await {
-            Ok(saved) => return view(db, rules, saved).await,
+            Ok(saved) => {
+                let booked = view(db, rules, saved).await?;
+                state
+                    .live
+                    .publish(Event::appointment(AppointmentChange::Created, &booked));
+                return Ok(booked);
+            }
             // Someone else took this expert's time between the check and the write: try the next.
             Err(e) if is_overlap(&e) => {
                 refusals.push(Refusal::Taken);
@@ -278,14 +287,15 @@ fn least_booked_first(
 /// Moves an appointment to another date, time and (optionally) expert, under the same rules as a
 /// booking, in one write: it either moves or stays where it was.
 pub async fn reschedule(
-    db: &DatabaseConnection,
+    state: &AppState,
     rules: &Rules,
     id: Uuid,
     date: NaiveDate,
     time: NaiveTime,
     expert_id: Option<Uuid>,
 ) -> AppResult<AppointmentView> {
-    super::sweep::expire_due(db, rules.now).await?;
+    let db = &state.db;
+    super::sweep::expire_due(state, rules).await?;
     let row = find(db, id).await?;
     let expected = row.status.clone();
     let status = status_of(&row);
@@ -311,7 +321,19 @@ pub async fn reschedule(
     active.ends_at = Set(span.end);
     active.updated_at = Set(rules.now);
     let saved = update_unless_changed(db, active, &expected).await?;
-    view(db, rules, saved).await
+    announce(state, rules, saved, AppointmentChange::Updated).await
+}
+
+/// The changed appointment as clients see it, announced after the write.
+async fn announce(
+    state: &AppState,
+    rules: &Rules,
+    saved: entity::Model,
+    change: AppointmentChange,
+) -> AppResult<AppointmentView> {
+    let changed = view(&state.db, rules, saved).await?;
+    state.live.publish(Event::appointment(change, &changed));
+    Ok(changed)
 }
 
 fn status_of(row: &entity::Model) -> AppointmentStatus {
@@ -344,13 +366,14 @@ pub async fn get_for(
 
 /// Moves the status along the state machine (409 for a move it does not allow).
 pub async fn set_status(
-    db: &DatabaseConnection,
+    state: &AppState,
     rules: &Rules,
     id: Uuid,
     next: AppointmentStatus,
     reason: Option<CancelReason>,
 ) -> AppResult<AppointmentView> {
-    super::sweep::expire_due(db, rules.now).await?;
+    let db = &state.db;
+    super::sweep::expire_due(state, rules).await?;
     let row = find(db, id).await?;
     let expected = row.status.clone();
     let current = status_of(&row);
@@ -373,17 +396,23 @@ pub async fn set_status(
     active.updated_at = Set(rules.now);
     // Confirming may meet the overlap guard only if the data was written around it; map it anyway.
     let saved = update_unless_changed(db, active, &expected).await?;
-    view(db, rules, saved).await
+    let change = if next == AppointmentStatus::Cancelled {
+        AppointmentChange::Cancelled
+    } else {
+        AppointmentChange::Updated
+    };
+    announce(state, rules, saved, change).await
 }
 
 /// Records payment: `paid`, confirmed if it was reserved, no longer expiring.
 pub async fn mark_paid(
-    db: &DatabaseConnection,
+    state: &AppState,
     rules: &Rules,
     id: Uuid,
     method: PaymentMethod,
 ) -> AppResult<AppointmentView> {
-    super::sweep::expire_due(db, rules.now).await?;
+    let db = &state.db;
+    super::sweep::expire_due(state, rules).await?;
     let row = find(db, id).await?;
     let expected = row.status.clone();
     if row.payment_status != PaymentStatus::Unpaid.as_str() {
@@ -405,18 +434,19 @@ pub async fn mark_paid(
     }
     active.updated_at = Set(rules.now);
     let saved = update_unless_changed(db, active, &expected).await?;
-    view(db, rules, saved).await
+    announce(state, rules, saved, AppointmentChange::Paid).await
 }
 
 /// Cancels: the owner of the appointment before it starts, or a manager. Not when it is over.
 pub async fn cancel(
-    db: &DatabaseConnection,
+    state: &AppState,
     rules: &Rules,
     actor: Actor,
     id: Uuid,
     reason: Option<CancelReason>,
 ) -> AppResult<AppointmentView> {
-    super::sweep::expire_due(db, rules.now).await?;
+    let db = &state.db;
+    super::sweep::expire_due(state, rules).await?;
     let row = find(db, id).await?;
     let expected = row.status.clone();
     let own = row.user_id.is_some() && row.user_id == actor.user_id;
@@ -442,17 +472,18 @@ pub async fn cancel(
     active.cancel_reason = Set(Some(reason));
     active.updated_at = Set(rules.now);
     let saved = update_unless_changed(db, active, &expected).await?;
-    view(db, rules, saved).await
+    announce(state, rules, saved, AppointmentChange::Cancelled).await
 }
 
 /// `DELETE /appointments/:id`: a hard delete for managers; for the customer who owns it, a cancel.
-pub async fn delete(db: &DatabaseConnection, rules: &Rules, actor: Actor, id: Uuid) -> AppResult<()> {
+pub async fn delete(state: &AppState, rules: &Rules, actor: Actor, id: Uuid) -> AppResult<()> {
     if actor.manages_all {
-        find(db, id).await?;
-        entity::Entity::delete_by_id(id).exec(db).await?;
+        let row = find(&state.db, id).await?;
+        entity::Entity::delete_by_id(id).exec(&state.db).await?;
+        state.live.publish(Event::appointment_deleted(id, row.user_id));
         return Ok(());
     }
-    cancel(db, rules, actor, id, None).await.map(|_| ())
+    cancel(state, rules, actor, id, None).await.map(|_| ())
 }
 
 /// Filters of the lists.
@@ -529,7 +560,11 @@ pub async fn list(
     Ok((views(db, rules, rows).await?, pagination))
 }
 
-async fn view(db: &DatabaseConnection, rules: &Rules, row: entity::Model) -> AppResult<AppointmentView> {
+pub(super) async fn view(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    row: entity::Model,
+) -> AppResult<AppointmentView> {
     Ok(views(db, rules, vec![row]).await?.remove(0))
 }
 

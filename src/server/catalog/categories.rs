@@ -1,5 +1,6 @@
 //! Category use cases, shared by `/api/v1/categories` and the portal's server functions.
 
+use crate::server::live::events::{Action, Event};
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, Func},
@@ -30,7 +31,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, visibility: Visibility) -> AppResu
     Ok(query.all(db).await?.into_iter().map(Category::from).collect())
 }
 
-pub async fn create<C: ConnectionTrait>(db: &C, new: NewCategory) -> AppResult<Category> {
+pub async fn create_in<C: ConnectionTrait>(db: &C, new: NewCategory) -> AppResult<Category> {
     let now = Utc::now();
     let model = entity::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -75,7 +76,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Category> {
 }
 
 /// Applies the fields present in `form`, each checked first; nothing is written when any is bad.
-pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, form: &CategoryForm) -> AppResult<Category> {
+pub async fn update_in<C: ConnectionTrait>(db: &C, id: Uuid, form: &CategoryForm) -> AppResult<Category> {
     use crate::server::error::AppError;
     use crate::shared::{catalog::CategoryName, errors::FieldError};
     let row = entity::Entity::find_by_id(id)
@@ -132,7 +133,7 @@ pub enum Removal {
 }
 
 /// Deletes a category no service uses. One in use is refused (409), or with `force` deactivated.
-pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid, force: bool) -> AppResult<Removal> {
+pub async fn delete_in<C: ConnectionTrait>(db: &C, id: Uuid, force: bool) -> AppResult<Removal> {
     use crate::server::{entities::services, error::AppError};
     use sea_orm::PaginatorTrait;
     let row = entity::Entity::find_by_id(id)
@@ -157,4 +158,35 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid, force: bool) -> AppRes
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     Ok(Removal::Deactivated)
+}
+
+/// Creates a category and announces it (`categories-updated`).
+pub async fn create(state: &crate::server::state::AppState, new: NewCategory) -> AppResult<Category> {
+    let category = create_in(&state.db, new).await?;
+    announce(state, Action::Created, category.id);
+    Ok(category)
+}
+
+pub async fn update(
+    state: &crate::server::state::AppState,
+    id: Uuid,
+    form: &CategoryForm,
+) -> AppResult<Category> {
+    let category = update_in(&state.db, id, form).await?;
+    announce(state, Action::Updated, id);
+    Ok(category)
+}
+
+pub async fn delete(state: &crate::server::state::AppState, id: Uuid, force: bool) -> AppResult<Removal> {
+    let removal = delete_in(&state.db, id, force).await?;
+    let action = match removal {
+        Removal::Deleted => Action::Deleted,
+        Removal::Deactivated => Action::Updated,
+    };
+    announce(state, action, id);
+    Ok(removal)
+}
+
+fn announce(state: &crate::server::state::AppState, action: Action, id: Uuid) {
+    state.live.publish(Event::Category { action, id });
 }

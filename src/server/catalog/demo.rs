@@ -25,7 +25,7 @@ pub async fn seed<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
         new.description = Some((*description).to_owned());
         new.icon = Some((*icon).to_owned());
         new.display_order = order as i32;
-        categories::create(db, new).await?;
+        categories::create_in(db, new).await?;
     }
     Ok(DEMO_CATEGORIES.len())
 }

@@ -2,6 +2,10 @@
 
 use std::collections::HashMap;
 
+use crate::server::{
+    live::events::{Action, Event},
+    state::AppState,
+};
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, Func},
@@ -98,7 +102,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Mod
         .ok_or_else(|| AppError::not_found("Expert"))
 }
 
-pub async fn create(db: &sea_orm::DatabaseConnection, form: &ExpertForm) -> AppResult<Expert> {
+pub async fn create_in(db: &sea_orm::DatabaseConnection, form: &ExpertForm) -> AppResult<Expert> {
     let changes = form.parse(true).map_err(AppError::Validation)?;
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -201,7 +205,7 @@ async fn apply<C: ConnectionTrait>(db: &C, row: entity::Model, changes: Changes)
     Ok(id)
 }
 
-pub async fn update(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertForm) -> AppResult<Expert> {
+pub async fn update_in(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertForm) -> AppResult<Expert> {
     let changes = form.parse(false).map_err(AppError::Validation)?;
     let txn = db.begin().await?;
     let row = find(&txn, id).await?;
@@ -211,7 +215,7 @@ pub async fn update(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertFor
 }
 
 /// Deletes an expert with no appointments; one with history is kept (409: deactivate instead).
-pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+pub async fn delete_in<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
     find(db, id).await?;
     let booked =
         crate::server::booking::appointments::count_referencing(db, appointments::Column::ExpertId, id)
@@ -222,6 +226,34 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
         )));
     }
     entity::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Creates an expert and announces it (`experts-updated`).
+pub async fn create(state: &AppState, form: &ExpertForm) -> AppResult<Expert> {
+    let expert = create_in(&state.db, form).await?;
+    state.live.publish(Event::Expert {
+        action: Action::Created,
+        id: expert.id,
+    });
+    Ok(expert)
+}
+
+pub async fn update(state: &AppState, id: Uuid, form: &ExpertForm) -> AppResult<Expert> {
+    let expert = update_in(&state.db, id, form).await?;
+    state.live.publish(Event::Expert {
+        action: Action::Updated,
+        id,
+    });
+    Ok(expert)
+}
+
+pub async fn delete(state: &AppState, id: Uuid) -> AppResult<()> {
+    delete_in(&state.db, id).await?;
+    state.live.publish(Event::Expert {
+        action: Action::Deleted,
+        id,
+    });
     Ok(())
 }
 

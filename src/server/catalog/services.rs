@@ -2,6 +2,10 @@
 
 use std::collections::HashMap;
 
+use crate::server::{
+    live::events::{Action, Event},
+    state::AppState,
+};
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, Func},
@@ -115,7 +119,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Service> {
     Ok(service)
 }
 
-pub async fn create<C: ConnectionTrait + TransactionTrait>(
+pub async fn create_in<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     changes: ServiceChanges,
 ) -> AppResult<Service> {
@@ -149,7 +153,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     get(db, row.id).await
 }
 
-pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, changes: ServiceChanges) -> AppResult<Service> {
+pub async fn update_in<C: ConnectionTrait>(db: &C, id: Uuid, changes: ServiceChanges) -> AppResult<Service> {
     let row = entity::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -188,7 +192,7 @@ pub async fn update<C: ConnectionTrait>(db: &C, id: Uuid, changes: ServiceChange
 }
 
 /// Deletes a service nobody has booked; a booked one is kept for its history (409: deactivate it).
-pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+pub async fn delete_in<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
     entity::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -202,6 +206,25 @@ pub async fn delete<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
         )));
     }
     entity::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Creates a service and announces it (`services-updated`, `service-created`).
+pub async fn create(state: &AppState, changes: ServiceChanges) -> AppResult<Service> {
+    let service = create_in(&state.db, changes).await?;
+    state.live.publish(Event::service(Action::Created, &service));
+    Ok(service)
+}
+
+pub async fn update(state: &AppState, id: Uuid, changes: ServiceChanges) -> AppResult<Service> {
+    let service = update_in(&state.db, id, changes).await?;
+    state.live.publish(Event::service(Action::Updated, &service));
+    Ok(service)
+}
+
+pub async fn delete(state: &AppState, id: Uuid) -> AppResult<()> {
+    delete_in(&state.db, id).await?;
+    state.live.publish(Event::service_deleted(id));
     Ok(())
 }
 

@@ -148,6 +148,21 @@ pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> AppResu
         .await?)
 }
 
+/// Records when the user was last seen (the last of their live sockets closed).
+pub async fn touch_last_seen<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::LastSeen, Expr::value(at))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Staff: an account whose role lets it into the portal (the Owner role always does).
 pub async fn is_staff<C: ConnectionTrait>(db: &C, user: &users::Model) -> AppResult<bool> {
     let Some(role_id) = user.role_id else {

@@ -37,6 +37,54 @@ pub struct UserRow {
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub last_login: Option<DateTime<Utc>>,
+    /// Has a live socket now (`live::presence`).
+    #[serde(rename = "isOnline")]
+    pub is_online: bool,
+    /// When the last of their sockets closed.
+    #[serde(rename = "lastSeen")]
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// Who is online among `ids`, with when each was last seen, in the order asked.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceView {
+    pub user_id: Uuid,
+    pub is_online: bool,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+pub async fn presence(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<PresenceView>> {
+    use sea_orm::QuerySelect;
+    let online = state.live.presence.online(ids).await;
+    let seen: std::collections::HashMap<Uuid, Option<DateTime<Utc>>> = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.to_vec()))
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::LastSeen)
+        .into_tuple::<(Uuid, Option<DateTime<Utc>>)>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .zip(online)
+        .map(|(id, is_online)| PresenceView {
+            user_id: *id,
+            is_online,
+            last_seen: seen.get(id).copied().flatten(),
+        })
+        .collect())
+}
+
+/// Fills `is_online` for a page of rows in one read.
+async fn with_presence(state: &AppState, mut rows: Vec<UserRow>) -> Vec<UserRow> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    for (row, online) in rows.iter_mut().zip(state.live.presence.online(&ids).await) {
+        row.is_online = online;
+    }
+    rows
 }
 
 fn row(u: users::Model, r: Option<roles::Model>) -> UserRow {
@@ -51,6 +99,8 @@ fn row(u: users::Model, r: Option<roles::Model>) -> UserRow {
         is_active: u.is_active,
         created_at: u.created_at,
         last_login: u.last_login,
+        is_online: false,
+        last_seen: u.last_seen,
     }
 }
 
@@ -97,7 +147,8 @@ pub async fn list(
         .paginate(&state.db, page.limit);
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page.page - 1).await?;
-    Ok((rows.into_iter().map(|(u, r)| row(u, r)).collect(), page.of(total)))
+    let rows = rows.into_iter().map(|(u, r)| row(u, r)).collect();
+    Ok((with_presence(state, rows).await, page.of(total)))
 }
 
 async fn find_with_role<C: ConnectionTrait>(
@@ -113,7 +164,7 @@ async fn find_with_role<C: ConnectionTrait>(
 
 pub async fn get(state: &AppState, id: Uuid) -> AppResult<UserRow> {
     let (u, r) = find_with_role(&state.db, id).await?;
-    Ok(row(u, r))
+    Ok(with_presence(state, vec![row(u, r)]).await.remove(0))
 }
 
 fn is_owner(role: &Option<roles::Model>) -> bool {
@@ -131,6 +182,7 @@ pub async fn update(
     let txn = state.db.begin().await?;
     let (mut user, role) = find_with_role(&txn, id).await?;
     crate::server::rbac::roles::ensure_outranks(&txn, actor, role.as_ref()).await?;
+    let before = (user.role_id, user.is_active);
     if let Some(role_id) = role_id {
         let target = roles::Entity::find_by_id(role_id)
             .one(&txn)
@@ -178,7 +230,10 @@ pub async fn update(
         }
     }
     txn.commit().await?;
-    let _ = user;
+    if (user.role_id, user.is_active) != before {
+        // Live sockets were authorised for the old role, or the account is off: they go.
+        signed_out(state, id);
+    }
     get(state, id).await
 }
 
@@ -210,5 +265,13 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
     .await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    signed_out(state, id);
     Ok(())
+}
+
+/// After a change to who the account is (role, active, deleted, password): its live sockets end.
+pub fn signed_out(state: &AppState, user_id: Uuid) {
+    state
+        .live
+        .publish(crate::server::live::Event::AccountSignedOut { user_id });
 }

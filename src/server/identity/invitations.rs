@@ -151,6 +151,8 @@ pub async fn assign_role(
     txn.commit().await?;
     if assigned.invited {
         state.outbox_kick.now();
+    } else {
+        super::directory::signed_out(state, assigned.user.id);
     }
     Ok(assigned)
 }
@@ -190,6 +192,9 @@ pub async fn assign_role_multiple(
         }
     }
     txn.commit().await?;
+    for user in &updated {
+        super::directory::signed_out(state, user.id);
+    }
     Ok((updated, missing))
 }
 

@@ -47,6 +47,25 @@ pub async fn refresh(state: &AppState, token: &str, client: &tokens::ClientInfo)
     })
 }
 
+/// `POST /auth/logout`: ends the sign-in of `refresh_token` and the sign-in `sid` (a bearer
+/// token's), each of them at once everywhere: tokens refused, live sockets closed.
+pub async fn logout(state: &AppState, refresh_token: Option<&str>, sid: Option<uuid::Uuid>) -> AppResult<()> {
+    let mut ended = Vec::new();
+    if let Some(token) = refresh_token {
+        ended.extend(tokens::revoke(&state.db, token).await?);
+    }
+    if let Some(sid) = sid {
+        tokens::end_sign_in(&state.db, sid).await?;
+        ended.push(sid);
+    }
+    for sid in ended {
+        state
+            .live
+            .publish(crate::server::live::Event::SignInEnded { sid });
+    }
+    Ok(())
+}
+
 /// A guest session of the older app builds: an access token, no account, no refresh token.
 pub struct GuestSession {
     pub session_id: uuid::Uuid,

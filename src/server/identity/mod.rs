@@ -1,5 +1,6 @@
 //! Accounts, credentials and tokens.
 
+pub mod access;
 pub mod accounts;
 pub mod bootstrap;
 pub mod codes;

@@ -222,5 +222,6 @@ async fn set_password(
     )
     .await?;
     txn.commit().await?;
+    super::directory::signed_out(state, who.user.id);
     Ok(())
 }

@@ -231,17 +231,18 @@ pub async fn rotate(
     ))
 }
 
-/// Sign-out by refresh token: that sign-in ends (see `end_sign_in`). Unknown tokens are ignored, so
-/// signing out twice is harmless.
-pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<()> {
-    if let Some(row) = refresh_tokens::Entity::find()
+/// Sign-out by refresh token: that sign-in ends (see `end_sign_in`), and its id is returned.
+/// Unknown tokens are ignored, so signing out twice is harmless.
+pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<Option<Uuid>> {
+    let Some(row) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash(token)))
         .one(db)
         .await?
-    {
-        end_sign_in(db, row.family_id).await?;
-    }
-    Ok(())
+    else {
+        return Ok(None);
+    };
+    end_sign_in(db, row.family_id).await?;
+    Ok(Some(row.family_id))
 }
 
 /// Ends one sign-in: its refresh tokens are revoked, and its access tokens (claim `sid`) are

@@ -274,7 +274,25 @@ pub async fn set_permissions(
     let txn = state.db.begin().await?;
     change_grants(&txn, actor, id, &perms).await?;
     txn.commit().await?;
+    sign_out_holders(state, &[id]).await?;
     get(state, id).await
+}
+
+/// The live sockets of everyone holding these roles end: they were authorised by the old grants
+/// (each reconnects under the new ones).
+async fn sign_out_holders(state: &AppState, role_ids: &[Uuid]) -> AppResult<()> {
+    use sea_orm::QuerySelect;
+    let holders: Vec<Uuid> = users::Entity::find()
+        .filter(users::Column::RoleId.is_in(role_ids.to_vec()))
+        .select_only()
+        .column(users::Column::Id)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    for user_id in holders {
+        crate::server::identity::directory::signed_out(state, user_id);
+    }
+    Ok(())
 }
 
 /// Replaces the grants of several roles in one transaction: every role changes, or none does.
@@ -305,6 +323,8 @@ pub async fn set_matrix(
         change_grants(&txn, actor, *id, perms).await?;
     }
     txn.commit().await?;
+    let ids: Vec<Uuid> = parsed.iter().map(|(id, _)| *id).collect();
+    sign_out_holders(state, &ids).await?;
     list(state).await
 }
 
@@ -472,6 +492,9 @@ pub async fn delete(
     )
     .await?;
     txn.commit().await?;
+    if let (true, Some(to)) = (holders > 0, reassign_to) {
+        sign_out_holders(state, &[to]).await?;
+    }
     Ok(())
 }
 
