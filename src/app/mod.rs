@@ -1,6 +1,7 @@
 //! The admin portal: server-rendered by `leptos_axum`, then hydrated in the browser.
 
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod server_fns;
 

@@ -42,6 +42,12 @@ pub struct CalendarColumn {
     pub title: String,
     pub date: String,
     pub expert_id: Uuid,
+    /// The staff account linked to the expert, if any, and whether it was online as the calendar
+    /// was made (the live feed keeps it current).
+    #[serde(default)]
+    pub user_id: Option<Uuid>,
+    #[serde(default)]
+    pub online: bool,
     /// Working ranges (minutes after midnight); the rest is drawn as closed.
     pub open: Vec<(u16, u16)>,
     pub blocks: Vec<CalendarBlock>,

@@ -58,3 +58,12 @@ pub struct Dashboard {
     pub top_services: Vec<TopService>,
     pub staff_performance: Vec<StaffPerformance>,
 }
+
+/// A member of staff and whether they are online now (the dashboard's "Online now").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPresence {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub online: bool,
+}

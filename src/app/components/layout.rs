@@ -99,7 +99,9 @@ pub fn start_page(user: &PortalUser) -> &'static str {
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    Toasts::provide();
+    let toasts = Toasts::provide();
+    let live = crate::app::live::LiveFeed::provide();
+    crate::app::live::connect(live, toasts);
     let viewer = use_viewer();
     let menu_open = RwSignal::new(false);
     let location = use_location();
@@ -109,15 +111,20 @@ pub fn Layout(children: Children) -> impl IntoView {
         menu_open.set(false);
     });
 
-    // Marks the page as interactive once the browser has hydrated it (effects never run on the server).
+    // Marks the page as interactive once the browser has hydrated it (effects never run on the server),
+    // and whether the live feed is connected.
     Effect::new(move |_| {
+        let connected = live.connected.get();
         #[cfg(feature = "hydrate")]
         if let Some(body) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.body())
         {
             let _ = body.set_attribute("data-hydrated", "true");
+            let _ = body.set_attribute("data-live", if connected { "connected" } else { "offline" });
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = connected;
     });
 
     let nav_links = move || {

@@ -64,9 +64,11 @@ fn Appointments() -> impl IntoView {
     let choices = Resource::new(|| (), |_| load_appointment_choices());
     let query = url_query();
     let version = RwSignal::new(0u32);
+    // A booking announced by the live feed reloads the list.
+    let live = crate::app::live::use_live();
     let list = Resource::new(
-        move || (query.get(), version.get()),
-        |(q, _)| list_appointments(q),
+        move || (query.get(), version.get(), live.bookings.get()),
+        |(q, _, _)| list_appointments(q),
     );
     view! {
         <div class="mx-auto max-w-7xl">

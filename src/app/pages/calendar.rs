@@ -42,7 +42,8 @@ fn CalendarView() -> impl IntoView {
             expert_id: q.get("expertId").filter(|s| !s.is_empty()),
         }
     });
-    let calendar = Resource::new(move || query.get(), load_calendar);
+    let live = crate::app::live::use_live();
+    let calendar = Resource::new(move || (query.get(), live.bookings.get()), |(q, _)| load_calendar(q));
     view! {
         <div class="mx-auto max-w-7xl">
             <Transition fallback=|| view! { <Loading/> }>
@@ -150,7 +151,8 @@ fn Column(column: CalendarColumn, first_minute: u16, height: f32) -> impl IntoVi
     let list = format!("/appointments?date={}&expertId={}", column.date, column.expert_id);
     view! {
         <div class="w-48 min-w-48 flex-1 border-r border-slate-200 last:border-r-0 dark:border-slate-800" data-testid="calendar-column" data-date=column.date.clone()>
-            <div class="flex h-10 items-center justify-center border-b border-slate-200 px-2 text-sm font-semibold dark:border-slate-800">
+            <div class="flex h-10 items-center justify-center gap-2 border-b border-slate-200 px-2 text-sm font-semibold dark:border-slate-800">
+                {column.user_id.map(|user| view! { <crate::app::components::presence::OnlineDot user at_load=column.online/> })}
                 <A href=list attr:class="truncate hover:underline">{column.title}</A>
             </div>
             // Closed time is grey; working ranges are drawn over it in white.

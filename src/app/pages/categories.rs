@@ -49,7 +49,8 @@ fn Categories() -> impl IntoView {
             .is_some_and(|u| u.can(Permission::CategoriesManage))
     });
     let version = RwSignal::new(0u32);
-    let categories = Resource::new(move || version.get(), |_| list_categories());
+    let live = crate::app::live::use_live();
+    let categories = Resource::new(move || (version.get(), live.catalog.get()), |_| list_categories());
     let editing = Editing {
         current: RwSignal::new(None),
         edit_open: RwSignal::new(false),

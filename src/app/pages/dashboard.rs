@@ -33,7 +33,8 @@ fn Dashboard() -> impl IntoView {
             .filter(|p| PERIODS.contains(p))
             .unwrap_or(30)
     });
-    let data = Resource::new(move || period.get(), load_dashboard);
+    let live = crate::app::live::use_live();
+    let data = Resource::new(move || (period.get(), live.bookings.get()), |(p, _)| load_dashboard(p));
     view! {
         <div class="mx-auto max-w-6xl space-y-6">
             <div class="flex flex-wrap items-center justify-between gap-3">
@@ -72,7 +73,11 @@ fn Dashboard() -> impl IntoView {
 
 #[component]
 fn Figures(data: DashboardData) -> impl IntoView {
-    let DashboardData { dashboard: d, recent } = data;
+    let DashboardData {
+        dashboard: d,
+        recent,
+        staff,
+    } = data;
     let s = &d.stats;
     let count = |k: &str| s.by_status.get(k).copied().unwrap_or(0);
     let cards = vec![
@@ -208,8 +213,48 @@ fn Figures(data: DashboardData) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <OnlineNow staff/>
     }
 }
+
+/// Staff with a live connection now, kept current by the live feed.
+#[component]
+fn OnlineNow(staff: Vec<crate::shared::dashboard::StaffPresence>) -> impl IntoView {
+    let live = crate::app::live::use_live();
+    let staff = StoredValue::new(staff);
+    let online = move || {
+        staff.with_value(|s| {
+            s.iter()
+                .filter(|x| live.is_online(x.id, x.online))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="online-now">
+            <h2 class="text-lg font-semibold">"Online now"</h2>
+            {move || {
+                let list = online();
+                if list.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-500">"Nobody is online."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-3 flex flex-wrap gap-3">
+                            {list.into_iter().map(|x| view! {
+                                <li class="inline-flex items-center gap-2 rounded-full border border-slate-200 px-3 py-1 text-sm dark:border-slate-700" data-testid="online-person">
+                                    <crate::app::components::presence::OnlineDot user=x.id at_load=x.online/>
+                                    {x.name}
+                                    <span class="text-xs text-slate-500">{x.role}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
 
 fn initials(name: &str) -> String {
     name.split_whitespace()

@@ -63,7 +63,11 @@ fn Experts() -> impl IntoView {
         }
     });
     let version = RwSignal::new(0u32);
-    let experts = Resource::new(move || (query.get(), version.get()), |(q, _)| list_experts(q));
+    let live = crate::app::live::use_live();
+    let experts = Resource::new(
+        move || (query.get(), version.get(), live.catalog.get()),
+        |(q, _, _)| list_experts(q),
+    );
     let ctx = ExpertsCtx {
         manages,
         version,

@@ -72,7 +72,11 @@ fn Services() -> impl IntoView {
     };
     let query = url_query();
     let version = RwSignal::new(0u32);
-    let list = Resource::new(move || (query.get(), version.get()), |(q, _)| list_services(q));
+    let live = crate::app::live::use_live();
+    let list = Resource::new(
+        move || (query.get(), version.get(), live.catalog.get()),
+        |(q, _, _)| list_services(q),
+    );
     let categories = Resource::new(|| (), |_| list_categories());
 
     let editing = RwSignal::new(None::<Option<Service>>);

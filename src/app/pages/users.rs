@@ -342,6 +342,7 @@ fn UserRow(user: UserSummary) -> impl IntoView {
         is_active,
         joined,
         last_login,
+        online,
         ..
     } = user;
     let role_label = role.clone().unwrap_or_else(|| "No role".to_owned());
@@ -349,6 +350,8 @@ fn UserRow(user: UserSummary) -> impl IntoView {
     view! {
         <tr data-testid="user-row" data-id=id.to_string() data-role=role>
             <td class="px-4 py-3">
+                <crate::app::components::presence::OnlineDot user=id at_load=online/>
+                " "
                 <A href=format!("/users/{id}") attr:class="font-medium text-indigo-700 hover:underline dark:text-indigo-300" attr:data-testid="user-link">
                     {name}
                 </A>

@@ -3,7 +3,11 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::shared::{appointments::AppointmentView, dashboard::Dashboard, errors::PortalError};
+use crate::shared::{
+    appointments::AppointmentView,
+    dashboard::{Dashboard, StaffPresence},
+    errors::PortalError,
+};
 
 pub use crate::shared::dashboard::PERIODS;
 
@@ -12,6 +16,8 @@ pub struct DashboardData {
     pub dashboard: Dashboard,
     /// The ten most recently booked; empty for roles that may not see appointments.
     pub recent: Vec<AppointmentView>,
+    /// Staff and who of them is online now.
+    pub staff: Vec<StaffPresence>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
@@ -30,5 +36,12 @@ pub async fn load_dashboard(period: u32) -> Result<DashboardData, PortalError> {
     } else {
         Vec::new()
     };
-    Ok(DashboardData { dashboard, recent })
+    let staff = crate::server::identity::directory::staff_presence(&state)
+        .await
+        .map_err(portal::portal_error)?;
+    Ok(DashboardData {
+        dashboard,
+        recent,
+        staff,
+    })
 }

@@ -38,6 +38,8 @@ pub struct UserSummary {
     pub joined: String,
     /// `YYYY-MM-DD HH:MM`.
     pub last_login: Option<String>,
+    /// Online when the page was made (the live feed keeps it current).
+    pub online: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,7 @@ fn summary(row: crate::server::identity::directory::UserRow, tz: chrono_tz::Tz) 
         is_active: row.is_active,
         joined: local(row.created_at, tz, "%Y-%m-%d"),
         last_login: row.last_login.map(|t| local(t, tz, "%Y-%m-%d %H:%M")),
+        online: row.is_online,
     }
 }
 

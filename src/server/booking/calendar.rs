@@ -64,6 +64,24 @@ pub async fn build(state: &AppState, p: &Principal, query: &CalendarQuery) -> Ap
     )
     .await?;
 
+    // Each shown expert's linked account, and whether it is online.
+    let linked: std::collections::HashMap<Uuid, Uuid> = {
+        use crate::server::entities::experts;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        experts::Entity::find()
+            .filter(experts::Column::Id.is_in(shown.iter().map(|c| c.id).collect::<Vec<_>>()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter_map(|e| e.user_id.map(|u| (e.id, u)))
+            .collect()
+    };
+    let accounts: Vec<Uuid> = linked.values().copied().collect();
+    let online: std::collections::HashMap<Uuid, bool> = accounts
+        .iter()
+        .copied()
+        .zip(state.live.presence.online(&accounts).await)
+        .collect();
     let mut columns = Vec::new();
     for expert in &shown {
         let hours = schedule::week(&state.db, expert.id).await?;
@@ -74,7 +92,10 @@ pub async fn build(state: &AppState, p: &Principal, query: &CalendarQuery) -> Ap
             } else {
                 expert.name.clone()
             };
-            columns.push(column(title, day, expert.id, &hours, &rows));
+            let mut c = column(title, day, expert.id, &hours, &rows);
+            c.user_id = linked.get(&expert.id).copied();
+            c.online = c.user_id.and_then(|u| online.get(&u).copied()).unwrap_or(false);
+            columns.push(c);
         }
     }
     let (first_minute, last_minute) = span(&columns);
@@ -158,6 +179,8 @@ fn column(
         title,
         date,
         expert_id,
+        user_id: None,
+        online: false,
         open,
         blocks,
     }
@@ -253,6 +276,8 @@ mod tests {
             title: String::new(),
             date: String::new(),
             expert_id: Uuid::nil(),
+            user_id: None,
+            online: false,
             open: Vec::new(),
             blocks: Vec::new(),
         };

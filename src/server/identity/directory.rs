@@ -78,6 +78,50 @@ pub async fn presence(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<PresenceV
         .collect())
 }
 
+/// Active staff (accounts whose role opens the portal) and whether each is online, by name.
+pub async fn staff_presence(state: &AppState) -> AppResult<Vec<crate::shared::dashboard::StaffPresence>> {
+    use crate::server::entities::{permissions, role_permissions};
+    use crate::shared::permissions::Permission;
+    use sea_orm::QuerySelect;
+    let mut role_ids: Vec<Uuid> = role_permissions::Entity::find()
+        .inner_join(permissions::Entity)
+        .filter(permissions::Column::Slug.eq(Permission::PortalAccess.slug()))
+        .select_only()
+        .column(role_permissions::Column::RoleId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    role_ids.extend(
+        roles::Entity::find()
+            .filter(roles::Column::Name.eq(OWNER_ROLE))
+            .select_only()
+            .column(roles::Column::Id)
+            .into_tuple::<Uuid>()
+            .all(&state.db)
+            .await?,
+    );
+    let staff = users::Entity::find()
+        .find_also_related(roles::Entity)
+        .filter(users::Column::RoleId.is_in(role_ids))
+        .filter(users::Column::IsActive.eq(true))
+        .order_by_asc(users::Column::Name)
+        .limit(200)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<Uuid> = staff.iter().map(|(u, _)| u.id).collect();
+    let online = state.live.presence.online(&ids).await;
+    Ok(staff
+        .into_iter()
+        .zip(online)
+        .map(|((u, r), online)| crate::shared::dashboard::StaffPresence {
+            id: u.id,
+            name: u.name,
+            role: r.map(|r| r.name).unwrap_or_default(),
+            online,
+        })
+        .collect())
+}
+
 /// Fills `is_online` for a page of rows in one read.
 async fn with_presence(state: &AppState, mut rows: Vec<UserRow>) -> Vec<UserRow> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
