@@ -50,6 +50,13 @@ if [ "${1:-}" = "--e2e" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
+  # moto in server mode: the S3-compatible store the upload tests write to.
+  MOTO_VERSION=5.2.5
+  if ! command -v moto_server >/dev/null 2>&1 \
+     || [ "$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+    log "installing moto $MOTO_VERSION (S3-compatible server for the upload tests)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[s3,server]==$MOTO_VERSION"
+  fi
   if [ ! -d end2end/node_modules/playwright-core ] \
      || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     log "installing playwright-core for end-to-end tests (no browser download)"

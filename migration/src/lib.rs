@@ -14,6 +14,7 @@ mod m20261121_000005_credential_epochs;
 mod m20261121_000006_booking;
 mod m20261121_000007_appointment_report_indexes;
 mod m20261202_000008_sign_in_guards;
+mod m20261202_000009_media_and_notifications;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_booking::Migration),
             Box::new(m20261121_000007_appointment_report_indexes::Migration),
             Box::new(m20261202_000008_sign_in_guards::Migration),
+            Box::new(m20261202_000009_media_and_notifications::Migration),
         ]
     }
 }

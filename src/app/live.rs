@@ -128,7 +128,11 @@ pub fn parse(frame: &str) -> Frame {
             let json = packet[1..].trim_start_matches(|c: char| c.is_ascii_digit());
             match serde_json::from_str::<Value>(json) {
                 Ok(Value::Array(mut parts)) if !parts.is_empty() => {
-                    let payload = if parts.len() > 1 { parts.remove(1) } else { Value::Null };
+                    let payload = if parts.len() > 1 {
+                        parts.remove(1)
+                    } else {
+                        Value::Null
+                    };
                     match parts.remove(0) {
                         Value::String(name) => Frame::Event(name, payload),
                         _ => Frame::Other,
@@ -189,7 +193,11 @@ pub fn connect(feed: LiveFeed, toasts: super::components::toast::Toasts) {
 #[cfg(feature = "hydrate")]
 fn gateway_url() -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!(
         "{scheme}://{}/socket.io/?EIO=4&transport=websocket",
         location.host().ok()?
@@ -215,7 +223,10 @@ mod tests {
             parse(r#"42["presence",{"userId":"u","online":true}]"#),
             Frame::Event("presence".into(), json!({ "userId": "u", "online": true }))
         );
-        assert_eq!(parse(r#"4212["ping-me"]"#), Frame::Event("ping-me".into(), Value::Null));
+        assert_eq!(
+            parse(r#"4212["ping-me"]"#),
+            Frame::Event("ping-me".into(), Value::Null)
+        );
         assert_eq!(parse("3"), Frame::Other);
     }
 }

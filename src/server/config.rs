@@ -110,6 +110,28 @@ pub struct Config {
     pub live_heartbeat_secs: u64,
     pub live_ping_interval_secs: u64,
     pub live_ping_timeout_secs: u64,
+    /// Uploads: the local directory (embedded default), or an S3(-compatible) bucket, and the base of
+    /// their public URLs (a CDN, say).
+    pub media_dir: PathBuf,
+    pub media_s3_bucket: Option<String>,
+    pub media_s3_endpoint: Option<String>,
+    pub media_s3_region: Option<String>,
+    pub media_s3_access_key_id: Option<String>,
+    pub media_s3_secret_access_key: Option<Secret>,
+    pub media_base_url: Option<String>,
+    /// Push through FCM HTTP v1: a service account (JSON, or a path to it), and FCM's base URL.
+    pub fcm_service_account: Option<Secret>,
+    pub fcm_base_url: String,
+    /// SMS through Twilio's Messages API.
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<Secret>,
+    pub twilio_from: Option<String>,
+    pub twilio_base_url: String,
+    /// The outbox's retries: the first wait (doubling each time) and how many tries in all.
+    pub outbox_retry_base_ms: u64,
+    pub outbox_max_attempts: i32,
+    /// Reminders, in minutes before an appointment (default 24 h and 2 h).
+    pub reminder_minutes: Vec<i32>,
     /// The socket.io Redis adapter's channel prefix: instances with the same prefix form one
     /// cluster (tests give each test its own).
     pub live_redis_prefix: String,
@@ -387,6 +409,35 @@ impl Config {
             live_ping_timeout_secs: parse_var("LIVE_PING_TIMEOUT_SECS", var("LIVE_PING_TIMEOUT_SECS"))?
                 .unwrap_or(20),
             live_redis_prefix: var("LIVE_REDIS_PREFIX").unwrap_or_else(|| "pulse-sio".into()),
+            media_dir: PathBuf::from(var("MEDIA_DIR").unwrap_or_else(|| "data/uploads".into())),
+            media_s3_bucket: var("MEDIA_S3_BUCKET"),
+            media_s3_endpoint: var("MEDIA_S3_ENDPOINT"),
+            media_s3_region: var("MEDIA_S3_REGION"),
+            media_s3_access_key_id: var("MEDIA_S3_ACCESS_KEY_ID"),
+            media_s3_secret_access_key: var("MEDIA_S3_SECRET_ACCESS_KEY").map(Secret::new),
+            media_base_url: var("MEDIA_BASE_URL"),
+            fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(Secret::new),
+            fcm_base_url: var("FCM_BASE_URL").unwrap_or_else(|| "https://fcm.googleapis.com".into()),
+            twilio_account_sid: var("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token: var("TWILIO_AUTH_TOKEN").map(Secret::new),
+            twilio_from: var("TWILIO_FROM"),
+            twilio_base_url: var("TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".into()),
+            outbox_retry_base_ms: parse_var("OUTBOX_RETRY_BASE_MS", var("OUTBOX_RETRY_BASE_MS"))?
+                .unwrap_or(5000),
+            outbox_max_attempts: parse_var("OUTBOX_MAX_ATTEMPTS", var("OUTBOX_MAX_ATTEMPTS"))?
+                .unwrap_or(8)
+                .max(1),
+            reminder_minutes: match var("REMINDER_MINUTES") {
+                None => vec![24 * 60, 120],
+                Some(raw) => raw
+                    .split(',')
+                    .map(|m| m.trim().parse::<i32>().ok().filter(|m| *m > 0))
+                    .collect::<Option<Vec<i32>>>()
+                    .ok_or_else(|| ConfigError::Invalid {
+                        var: "REMINDER_MINUTES",
+                        reason: "must be whole minutes, separated by commas (for example 1440,120)".into(),
+                    })?,
+            },
             trust_proxy_hops: parse_var("TRUST_PROXY", var("TRUST_PROXY"))?.unwrap_or(0),
         })
     }

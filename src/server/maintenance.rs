@@ -1,5 +1,5 @@
 //! Hourly housekeeping on every instance (each step is idempotent): forget sign-in counters and
-//! ended sign-ins that can no longer matter, and sign-ups that lapsed.
+//! ended sign-ins that can no longer matter, sign-ups that lapsed, and uploads nothing uses.
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -10,12 +10,17 @@ use super::{
     identity::{throttle, tokens},
 };
 
-pub async fn run(db: DatabaseConnection) {
+pub async fn run(state: super::state::AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        if let Err(e) = once(&db).await {
+        if let Err(e) = once(&state.db).await {
             tracing::warn!(error = %e, "housekeeping failed");
+        }
+        match super::media::sweep(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(images = n, "unused uploads removed"),
+            Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
         }
     }
 }

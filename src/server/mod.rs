@@ -18,6 +18,7 @@ pub mod identity;
 pub mod input_guard;
 pub mod live;
 pub mod maintenance;
+pub mod media;
 pub mod notify;
 pub mod portal;
 pub mod rate_limit;

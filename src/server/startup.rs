@@ -66,22 +66,27 @@ impl Application {
             Some(url) => Some(redis::connect(url).await?),
             None => None,
         };
-        let mailer = notify::email::Mailer::from_config(config.smtp_url.as_deref(), &config.mail_from)?;
+        let channels = notify::Channels::from_config(&config)?;
         let outbox_kick = notify::outbox::Kick::default();
         // Development and test log message bodies (codes included) when there is no SMTP server.
         // Unpaid reservations give their slot back when their hold ends.
-        tokio::spawn(super::maintenance::run(db.clone()));
         tokio::spawn(notify::outbox::run(
             db.clone(),
-            mailer,
+            channels.clone(),
             outbox_kick.clone(),
             !config.env.is_production(),
+            notify::outbox::Retry {
+                base_ms: config.outbox_retry_base_ms,
+                max_attempts: config.outbox_max_attempts,
+            },
         ));
         let google = super::identity::oidc::OidcProvider::from_config(&config)?;
         let rate_limit = super::rate_limit::Limiter::from_config(&config, redis.as_ref());
         let fn_rate_limit = super::rate_limit::Limiter::for_server_functions(&config, redis.as_ref());
         let (live, announcements) = super::live::Live::new(&config, redis.as_ref());
         let state = AppState {
+            media: super::media::Media::from_config(&config)?,
+            channels,
             sessions: super::sessions::Store::new(redis.as_ref()),
             live,
             csp: Arc::new(super::security_headers::Policy::from_config(&config)),
@@ -101,6 +106,8 @@ impl Application {
             None
         };
         tokio::spawn(super::booking::sweep::run(state.clone()));
+        tokio::spawn(notify::reminders::run(state.clone()));
+        tokio::spawn(super::maintenance::run(state.clone()));
         let (router, realtime) =
             super::live::gateway::mount(router(state.clone()), state.clone(), announcements).await?;
         Ok(Self {
@@ -196,6 +203,8 @@ pub fn router(state: AppState) -> Router {
                     super::rate_limit::limit,
                 )),
         )
+        // Images are not counted against the API's per-client limit: a page of services shows dozens.
+        .route("/api/v1/uploads/{*key}", get(api::serve_upload))
         .route("/healthz", get(health::healthz))
         .route("/health", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -33,6 +33,10 @@ pub struct AppState {
     pub fn_rate_limit: Limiter,
     /// Portal session records (Redis or in process), shared with the live gateway.
     pub sessions: super::sessions::Store,
+    /// Uploaded images: where they are stored and how they are addressed.
+    pub media: super::media::Media,
+    /// Notification channels (email, push, SMS) for the outbox worker and the notices.
+    pub channels: super::notify::Channels,
     /// The live layer: announcements to sockets, and who is online.
     pub live: super::live::Live,
     /// The Content-Security-Policy of pages, built from the configuration.

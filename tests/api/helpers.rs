@@ -150,6 +150,14 @@ pub fn test_config(database_url: &str, opts: &Spawn) -> Config {
         // Tests share one address (and, with Redis, one counter store); `rate_limit.rs` turns it on.
         ("RATE_LIMIT_MAX_REQUESTS".into(), "0".into()),
         ("RATE_LIMIT_FN_MAX_REQUESTS".into(), "0".into()),
+        // Each server stores uploads in a directory of its own.
+        (
+            "MEDIA_DIR".into(),
+            std::env::temp_dir()
+                .join(format!("pulse-media-{}", Uuid::now_v7().simple()))
+                .display()
+                .to_string(),
+        ),
     ]);
     if opts.redis {
         vars.insert("REDIS_URL".into(), redis_url());

@@ -345,7 +345,10 @@ both_backends!(
         d.next_event("b", "connected", SOON).await.unwrap();
         // The client's own heartbeat is taken with or without an ack.
         d.emit("a", "heartbeat", json!([])).await;
-        assert_eq!(d.emit_ack("b", "heartbeat", json!([])).await.unwrap()[0]["ok"], true);
+        assert_eq!(
+            d.emit_ack("b", "heartbeat", json!([])).await.unwrap()[0]["ok"],
+            true
+        );
         assert_eq!(presence(&app, &boss, &id).await["isOnline"], true);
         let online = watcher.next_event("admin", "presence", SOON).await.unwrap();
         assert_eq!(online[0]["userId"], json!(cus.id));

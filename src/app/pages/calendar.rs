@@ -43,7 +43,10 @@ fn CalendarView() -> impl IntoView {
         }
     });
     let live = crate::app::live::use_live();
-    let calendar = Resource::new(move || (query.get(), live.bookings.get()), |(q, _)| load_calendar(q));
+    let calendar = Resource::new(
+        move || (query.get(), live.bookings.get()),
+        |(q, _)| load_calendar(q),
+    );
     view! {
         <div class="mx-auto max-w-7xl">
             <Transition fallback=|| view! { <Loading/> }>

@@ -34,7 +34,10 @@ fn Dashboard() -> impl IntoView {
             .unwrap_or(30)
     });
     let live = crate::app::live::use_live();
-    let data = Resource::new(move || (period.get(), live.bookings.get()), |(p, _)| load_dashboard(p));
+    let data = Resource::new(
+        move || (period.get(), live.bookings.get()),
+        |(p, _)| load_dashboard(p),
+    );
     view! {
         <div class="mx-auto max-w-6xl space-y-6">
             <div class="flex flex-wrap items-center justify-between gap-3">
@@ -254,7 +257,6 @@ fn OnlineNow(staff: Vec<crate::shared::dashboard::StaffPresence>) -> impl IntoVi
         </section>
     }
 }
-
 
 fn initials(name: &str) -> String {
     name.split_whitespace()

@@ -8,6 +8,8 @@ mod catalog;
 mod categories;
 pub mod extract;
 pub mod input;
+mod media;
+mod notifications;
 mod permissions;
 pub mod response;
 
@@ -22,6 +24,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::state::AppState;
 use response::ApiError;
+
+pub use media::serve as serve_upload;
 
 pub fn router() -> Router<AppState> {
     // Answers that carry tokens or account data must never be cached (as the old backend did).
@@ -62,6 +66,12 @@ pub fn router() -> Router<AppState> {
             "/roles/{id}/permissions",
             axum::routing::put(admin::set_role_permissions),
         )
+        .route("/upload-image", post(media::upload))
+        .route("/notifications/save-token", post(notifications::save_token))
+        .route("/notifications/clear-token", post(notifications::clear_token))
+        .route("/notifications/my", get(notifications::mine))
+        .route("/notifications/read-all", post(notifications::read_all))
+        .route("/notifications/{id}/read", post(notifications::read))
         .route("/users", get(admin::list_users))
         .route("/presence", get(admin::presence))
         .route(
@@ -143,6 +153,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/closures/{id}", delete(booking::delete_closure))
         .route("/availability", get(booking::get_availability))
+        .route("/gallery", get(media::gallery))
         // The contract's 404 is JSON, never the portal's HTML page.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

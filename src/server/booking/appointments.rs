@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -18,6 +18,7 @@ use crate::server::{
     entities::{appointments as entity, experts, services},
     error::{AppError, AppResult},
     live::events::{AppointmentChange, Event},
+    notify::notices::{self, Notice},
     search,
     state::AppState,
 };
@@ -90,8 +91,8 @@ fn overlap_as_conflict(e: DbErr) -> AppError {
 /// Writes `active` only if the row still has the status it was read with, so a concurrent change
 /// (the reservation sweep, another member of staff) is never overwritten: 409 instead. The overlap
 /// guard's refusal is the usual 409 too.
-async fn update_unless_changed(
-    db: &DatabaseConnection,
+async fn update_unless_changed<C: ConnectionTrait>(
+    db: &C,
     active: entity::ActiveModel,
     expected_status: &str,
 ) -> AppResult<entity::Model> {
@@ -218,9 +219,19 @@ pub async fn book(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        match row.insert(db).await {
+        // The booking and what it tells the customer are written together.
+        let txn = db.begin().await?;
+        match row.insert(&txn).await {
             Ok(saved) => {
-                let booked = view(db, rules, saved).await?;
+                let booked = view(&txn, rules, saved).await?;
+                let notice = if booking.pay_now {
+                    Notice::Confirmed
+                } else {
+                    Notice::Booked
+                };
+                notices::appointment(&txn, &state.channels, notice, &booked).await?;
+                txn.commit().await?;
+                state.outbox_kick.now();
                 state
                     .live
                     .publish(Event::appointment(AppointmentChange::Created, &booked));
@@ -320,18 +331,33 @@ pub async fn reschedule(
     active.starts_at = Set(span.start);
     active.ends_at = Set(span.end);
     active.updated_at = Set(rules.now);
-    let saved = update_unless_changed(db, active, &expected).await?;
-    announce(state, rules, saved, AppointmentChange::Updated).await
+    write_and_announce(
+        state,
+        rules,
+        active,
+        &expected,
+        AppointmentChange::Updated,
+        Notice::Rescheduled,
+    )
+    .await
 }
 
-/// The changed appointment as clients see it, announced after the write.
-async fn announce(
+/// Writes a change (unless someone changed the appointment meanwhile) and queues what it tells
+/// the customer in the same transaction; after the commit, announces it to live clients.
+async fn write_and_announce(
     state: &AppState,
     rules: &Rules,
-    saved: entity::Model,
+    active: entity::ActiveModel,
+    expected_status: &str,
     change: AppointmentChange,
+    notice: Notice,
 ) -> AppResult<AppointmentView> {
-    let changed = view(&state.db, rules, saved).await?;
+    let txn = state.db.begin().await?;
+    let saved = update_unless_changed(&txn, active, expected_status).await?;
+    let changed = view(&txn, rules, saved).await?;
+    notices::appointment(&txn, &state.channels, notice, &changed).await?;
+    txn.commit().await?;
+    state.outbox_kick.now();
     state.live.publish(Event::appointment(change, &changed));
     Ok(changed)
 }
@@ -395,13 +421,12 @@ pub async fn set_status(
     }
     active.updated_at = Set(rules.now);
     // Confirming may meet the overlap guard only if the data was written around it; map it anyway.
-    let saved = update_unless_changed(db, active, &expected).await?;
-    let change = if next == AppointmentStatus::Cancelled {
-        AppointmentChange::Cancelled
-    } else {
-        AppointmentChange::Updated
+    let (change, notice) = match next {
+        AppointmentStatus::Cancelled => (AppointmentChange::Cancelled, Notice::Cancelled),
+        AppointmentStatus::Confirmed => (AppointmentChange::Updated, Notice::Confirmed),
+        _ => (AppointmentChange::Updated, Notice::StatusChanged),
     };
-    announce(state, rules, saved, change).await
+    write_and_announce(state, rules, active, &expected, change, notice).await
 }
 
 /// Records payment: `paid`, confirmed if it was reserved, no longer expiring.
@@ -433,8 +458,15 @@ pub async fn mark_paid(
         active.status = Set(AppointmentStatus::Confirmed.as_str().to_owned());
     }
     active.updated_at = Set(rules.now);
-    let saved = update_unless_changed(db, active, &expected).await?;
-    announce(state, rules, saved, AppointmentChange::Paid).await
+    write_and_announce(
+        state,
+        rules,
+        active,
+        &expected,
+        AppointmentChange::Paid,
+        Notice::Paid,
+    )
+    .await
 }
 
 /// Cancels: the owner of the appointment before it starts, or a manager. Not when it is over.
@@ -471,8 +503,15 @@ pub async fn cancel(
     active.cancelled_at = Set(Some(rules.now));
     active.cancel_reason = Set(Some(reason));
     active.updated_at = Set(rules.now);
-    let saved = update_unless_changed(db, active, &expected).await?;
-    announce(state, rules, saved, AppointmentChange::Cancelled).await
+    write_and_announce(
+        state,
+        rules,
+        active,
+        &expected,
+        AppointmentChange::Cancelled,
+        Notice::Cancelled,
+    )
+    .await
 }
 
 /// `DELETE /appointments/:id`: a hard delete for managers; for the customer who owns it, a cancel.
@@ -560,8 +599,8 @@ pub async fn list(
     Ok((views(db, rules, rows).await?, pagination))
 }
 
-pub(super) async fn view(
-    db: &DatabaseConnection,
+pub async fn view<C: ConnectionTrait>(
+    db: &C,
     rules: &Rules,
     row: entity::Model,
 ) -> AppResult<AppointmentView> {
@@ -569,8 +608,8 @@ pub(super) async fn view(
 }
 
 /// Rows with their service and expert names, read in two queries for the whole page.
-async fn views(
-    db: &DatabaseConnection,
+async fn views<C: ConnectionTrait>(
+    db: &C,
     rules: &Rules,
     rows: Vec<entity::Model>,
 ) -> AppResult<Vec<AppointmentView>> {

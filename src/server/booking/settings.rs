@@ -72,6 +72,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, default_tz: chrono_tz::Tz) -> AppRe
         booking_window_days: Set(60),
         reservation_hold_minutes: Set(240),
         updated_at: Set(Utc::now()),
+        notifications: Set(None),
     };
     // Two first reads may race; the loser reads the winner's row.
     let _ = entity::Entity::insert(row)
@@ -152,6 +153,7 @@ pub async fn update(
         booking_window_days: Set(next.booking_window_days),
         reservation_hold_minutes: Set(next.reservation_hold_minutes),
         updated_at: Set(Utc::now()),
+        notifications: sea_orm::ActiveValue::NotSet,
     }
     .update(&txn)
     .await?;

@@ -4,13 +4,14 @@
 //! Each reservation that expires is announced like any cancellation, by whichever instance
 //! expired it.
 
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::availability::Rules;
 use crate::server::{
     entities::appointments,
     error::AppResult,
     live::events::{AppointmentChange, Event},
+    notify::notices::{self, Notice},
     state::AppState,
 };
 use crate::shared::booking::AppointmentStatus;
@@ -31,8 +32,10 @@ pub async fn expire_due(state: &AppState, rules: &Rules) -> AppResult<u64> {
     }
     // Conditional on the status still being `reserved`: only the instance whose write wins a row
     // announces it.
-    let mut expired = Vec::new();
+    let mut count = 0;
     for id in ids {
+        // The expiry and the customer's notice are written together.
+        let txn = state.db.begin().await?;
         let n = appointments::Entity::update_many()
             .col_expr(
                 appointments::Column::Status,
@@ -44,20 +47,23 @@ pub async fn expire_due(state: &AppState, rules: &Rules) -> AppResult<u64> {
             .filter(appointments::Column::Id.eq(id))
             .filter(appointments::Column::Status.eq(AppointmentStatus::Reserved.as_str()))
             .filter(appointments::Column::ExpiresAt.lte(now))
-            .exec(&state.db)
+            .exec(&txn)
             .await?
             .rows_affected;
-        if n == 1 {
-            expired.push(id);
+        if n != 1 {
+            continue;
         }
-    }
-    let count = expired.len() as u64;
-    for id in expired {
-        let row = super::appointments::find(&state.db, id).await?;
-        let view = super::appointments::view(&state.db, rules, row).await?;
+        let row = super::appointments::find(&txn, id).await?;
+        let view = super::appointments::view(&txn, rules, row).await?;
+        notices::appointment(&txn, &state.channels, Notice::Cancelled, &view).await?;
+        txn.commit().await?;
         state
             .live
             .publish(Event::appointment(AppointmentChange::Cancelled, &view));
+        count += 1;
+    }
+    if count > 0 {
+        state.outbox_kick.now();
     }
     Ok(count)
 }

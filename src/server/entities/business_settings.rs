@@ -13,6 +13,8 @@ pub struct Model {
     pub booking_window_days: i32,
     pub reservation_hold_minutes: i32,
     pub updated_at: DateTimeUtc,
+    /// Notification channel switches and message texts (JSON, `notify::settings`).
+    pub notifications: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

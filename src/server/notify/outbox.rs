@@ -1,5 +1,8 @@
 //! The outbox: `enqueue` in the request, `run` in the background. Safe with several instances:
 //! a row is claimed with a conditional update before it is sent, so only one instance sends it.
+//! A failed delivery is tried again with exponential backoff (5 s doubling, 8 tries), unless the
+//! provider's answer means it never will work; then it is `failed`: the dead letters, which the
+//! portal's delivery log shows with their error and can send again.
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,10 +14,18 @@ use sea_orm::{
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::{email::Mailer, templates::EmailMessage};
-use crate::server::{entities::outbox, error::AppResult};
+use super::{email::Mailer, templates::EmailMessage, Channels, Failure};
+use crate::server::{
+    entities::{outbox, users},
+    error::AppResult,
+};
 
-const MAX_ATTEMPTS: i32 = 8;
+/// How often a failing delivery is tried, and how long the first retry waits (doubling after).
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub base_ms: u64,
+    pub max_attempts: i32,
+}
 
 /// Records an email for delivery. Call it in the same transaction as the change it reports.
 pub async fn enqueue_email<C: ConnectionTrait>(db: &C, to: &str, message: &EmailMessage) -> AppResult<Uuid> {
@@ -33,6 +44,9 @@ pub async fn enqueue_email<C: ConnectionTrait>(db: &C, to: &str, message: &Email
         next_attempt_at: Set(now),
         created_at: Set(now),
         sent_at: Set(None),
+        user_id: Set(None),
+        kind: Set(None),
+        payload: Set(None),
     }
     .insert(db)
     .await?;
@@ -50,9 +64,9 @@ impl Kick {
 }
 
 /// Delivers due messages until the process ends.
-pub async fn run(db: DatabaseConnection, mailer: Mailer, kick: Kick, log_bodies: bool) {
+pub async fn run(db: DatabaseConnection, channels: Channels, kick: Kick, log_bodies: bool, retry: Retry) {
     loop {
-        match deliver_due(&db, &mailer, log_bodies).await {
+        match deliver_due(&db, &channels, log_bodies, retry).await {
             Ok(0) => {
                 let _ = tokio::time::timeout(Duration::from_secs(2), kick.0.notified()).await;
             }
@@ -65,8 +79,72 @@ pub async fn run(db: DatabaseConnection, mailer: Mailer, kick: Kick, log_bodies:
     }
 }
 
+/// What became of one delivery.
+enum Outcome {
+    Sent,
+    /// Email without `SMTP_URL`: kept, and logged in development.
+    Logged,
+    Failed(Failure),
+}
+
+async fn deliver(row: &outbox::Model, channels: &Channels, log_bodies: bool) -> Outcome {
+    match row.channel.as_str() {
+        "email" => {
+            let message = EmailMessage {
+                subject: row.subject.clone(),
+                text: row.body_text.clone(),
+                html: row.body_html.clone().unwrap_or_default(),
+            };
+            match (&channels.mail, channels.mail.send(&row.recipient, &message).await) {
+                (Mailer::Log, _) => {
+                    if log_bodies {
+                        tracing::info!(to = %row.recipient, subject = %row.subject, body = %row.body_text, "email (SMTP_URL unset: logged, not sent)");
+                    } else {
+                        tracing::warn!(to = %row.recipient, subject = %row.subject, "email kept in the outbox: SMTP_URL is not set");
+                    }
+                    Outcome::Logged
+                }
+                (_, Ok(())) => Outcome::Sent,
+                (_, Err(e)) => Outcome::Failed(Failure::Transient(e)),
+            }
+        }
+        "push" => match &channels.push {
+            None => Outcome::Failed(Failure::Permanent(
+                "push is not configured (FCM_SERVICE_ACCOUNT)".into(),
+            )),
+            Some(fcm) => {
+                let data = row
+                    .payload
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or_default();
+                match fcm
+                    .send(&row.recipient, &row.subject, &row.body_text, &data)
+                    .await
+                {
+                    Ok(()) => Outcome::Sent,
+                    Err(f) => Outcome::Failed(f),
+                }
+            }
+        },
+        "sms" => match &channels.sms {
+            None => Outcome::Failed(Failure::Permanent("SMS is not configured (TWILIO_*)".into())),
+            Some(twilio) => match twilio.send(&row.recipient, &row.body_text).await {
+                Ok(()) => Outcome::Sent,
+                Err(f) => Outcome::Failed(f),
+            },
+        },
+        other => Outcome::Failed(Failure::Permanent(format!("unknown channel {other}"))),
+    }
+}
+
 /// One pass: claims and sends up to 20 due messages; returns how many it handled.
-pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, log_bodies: bool) -> AppResult<usize> {
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    channels: &Channels,
+    log_bodies: bool,
+    retry: Retry,
+) -> AppResult<usize> {
     let now = Utc::now();
     let due = outbox::Entity::find()
         .filter(outbox::Column::Status.eq("pending"))
@@ -75,7 +153,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, log_bodies: b
         .limit(20)
         .all(db)
         .await?;
-    let mut handled = 0;
+    let mut claimed_rows = Vec::new();
     for row in due {
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
@@ -84,47 +162,69 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, log_bodies: b
             .exec(db)
             .await?
             .rows_affected;
-        if claimed == 0 {
-            continue; // another instance has it
-        }
-        handled += 1;
-        let message = EmailMessage {
-            subject: row.subject.clone(),
-            text: row.body_text.clone(),
-            html: row.body_html.clone().unwrap_or_default(),
-        };
-        let mut active: outbox::ActiveModel = row.clone().into();
-        active.attempts = Set(row.attempts + 1);
-        match (mailer, mailer.send(&row.recipient, &message).await) {
-            (Mailer::Log, _) => {
-                if log_bodies {
-                    tracing::info!(to = %row.recipient, subject = %row.subject, body = %row.body_text, "email (SMTP_URL unset: logged, not sent)");
-                } else {
-                    tracing::warn!(to = %row.recipient, subject = %row.subject, "email kept in the outbox: SMTP_URL is not set");
-                }
-                active.status = Set("logged".into());
-                active.sent_at = Set(Some(Utc::now()));
-            }
-            (_, Ok(())) => {
-                active.status = Set("sent".into());
-                active.sent_at = Set(Some(Utc::now()));
-                active.last_error = Set(None);
-            }
-            (_, Err(e)) => {
-                let attempts = row.attempts + 1;
-                tracing::warn!(to = %row.recipient, attempts, error = %e, "email delivery failed");
-                active.last_error = Set(Some(e));
-                if attempts >= MAX_ATTEMPTS {
-                    active.status = Set("failed".into());
-                } else {
-                    // 5 s, 10 s, 20 s … about 10 minutes at the last try.
-                    let delay = 5i64 << (attempts - 1).min(7);
-                    active.status = Set("pending".into());
-                    active.next_attempt_at = Set(Utc::now() + chrono::Duration::seconds(delay));
-                }
-            }
-        }
-        active.update(db).await?;
+        if claimed == 1 {
+            claimed_rows.push(row);
+        } // else another instance has it
+    }
+    // The claimed messages go out together: a slow provider is waited for once, not once each.
+    let outcomes =
+        futures_util::future::join_all(claimed_rows.iter().map(|row| deliver(row, channels, log_bodies)))
+            .await;
+    let handled = claimed_rows.len();
+    for (row, outcome) in claimed_rows.into_iter().zip(outcomes) {
+        settle(db, row, outcome, retry).await?;
     }
     Ok(handled)
+}
+
+async fn settle(
+    db: &DatabaseConnection,
+    row: outbox::Model,
+    outcome: Outcome,
+    retry: Retry,
+) -> AppResult<()> {
+    let attempts = row.attempts + 1;
+    let mut active: outbox::ActiveModel = row.clone().into();
+    active.attempts = Set(attempts);
+    match outcome {
+        Outcome::Sent | Outcome::Logged => {
+            let logged = matches!(outcome, Outcome::Logged);
+            active.status = Set(if logged { "logged" } else { "sent" }.into());
+            active.sent_at = Set(Some(Utc::now()));
+            active.last_error = Set(None);
+        }
+        Outcome::Failed(failure) => {
+            tracing::warn!(channel = %row.channel, attempts, error = %failure.message(), "delivery failed");
+            active.last_error = Set(Some(failure.message().chars().take(2000).collect()));
+            match failure {
+                Failure::Transient(_) if attempts < retry.max_attempts => {
+                    // 5 s, 10 s, 20 s … about 10 minutes at the 8th try (by default).
+                    let delay = retry.base_ms.saturating_mul(1 << (attempts - 1).clamp(0, 16));
+                    active.status = Set("pending".into());
+                    active.next_attempt_at =
+                        Set(Utc::now() + chrono::Duration::milliseconds(delay.min(86_400_000) as i64));
+                }
+                Failure::Gone(_) => {
+                    active.status = Set("failed".into());
+                    forget_device(db, &row).await?;
+                }
+                _ => active.status = Set("failed".into()),
+            }
+        }
+    }
+    active.update(db).await?;
+    Ok(())
+}
+
+/// FCM no longer knows this device: its token is cleared, so nothing more is sent to it.
+async fn forget_device(db: &DatabaseConnection, row: &outbox::Model) -> AppResult<()> {
+    if let Some(user_id) = row.user_id {
+        users::Entity::update_many()
+            .col_expr(users::Column::FcmToken, Expr::value(Option::<String>::None))
+            .filter(users::Column::Id.eq(user_id))
+            .filter(users::Column::FcmToken.eq(row.recipient.as_str()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

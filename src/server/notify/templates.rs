@@ -17,6 +17,17 @@ fn html_page(title: &str, intro: &str, code: &str, outro: &str) -> String {
     )
 }
 
+/// A notification as an email's HTML: the title, the message, and who sends it.
+pub fn notice_html(title: &str, body: &str, business: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#0f172a\">\
+         <h2 style=\"color:#4f46e5\">{}</h2><p>{}</p><p style=\"color:#475569\">{}</p></body></html>",
+        escape(title),
+        escape(body).replace('\n', "<br>"),
+        escape(business)
+    )
+}
+
 /// To an address nobody has proven yet: so it carries nothing the person who typed the address
 /// chose (no name), or anyone could send their own text to any inbox through us.
 pub fn verification_code(code: &str, minutes: i64) -> EmailMessage {

@@ -1,0 +1,77 @@
+//! The business's gallery: pictures with a caption, in an order staff choose.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::server::{
+    entities::gallery_images as entity,
+    error::{AppError, AppResult},
+};
+use crate::shared::{catalog::parse_image_url, errors::FieldError, text};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GalleryItem {
+    pub id: Uuid,
+    pub image_url: String,
+    pub caption: Option<String>,
+    pub display_order: i32,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::Model> for GalleryItem {
+    fn from(m: entity::Model) -> Self {
+        Self {
+            id: m.id,
+            image_url: m.image_url,
+            caption: m.caption,
+            display_order: m.display_order,
+            is_active: m.is_active,
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub async fn list<C: ConnectionTrait>(db: &C, active_only: bool) -> AppResult<Vec<GalleryItem>> {
+    let mut q = entity::Entity::find()
+        .order_by_asc(entity::Column::DisplayOrder)
+        .order_by_desc(entity::Column::CreatedAt);
+    if active_only {
+        q = q.filter(entity::Column::IsActive.eq(true));
+    }
+    Ok(q.all(db).await?.into_iter().map(Into::into).collect())
+}
+
+/// Adds a picture: an http(s) URL (an upload's, or an outside one) and an optional caption.
+pub async fn add<C: ConnectionTrait>(db: &C, image_url: &str, caption: &str) -> AppResult<GalleryItem> {
+    let url = parse_image_url(image_url)
+        .map_err(|e| AppError::Validation(vec![FieldError::new("imageUrl", e)]))?
+        .ok_or_else(|| AppError::field("imageUrl", "An image is required"))?;
+    let caption = text::optional_line("caption", caption, 300)?;
+    let next = entity::Entity::find()
+        .order_by_desc(entity::Column::DisplayOrder)
+        .one(db)
+        .await?
+        .map_or(0, |last| last.display_order + 1);
+    let row = entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        image_url: Set(url),
+        caption: Set(caption),
+        display_order: Set(next),
+        is_active: Set(true),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn remove<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    let n = entity::Entity::delete_by_id(id).exec(db).await?.rows_affected;
+    if n == 0 {
+        return Err(AppError::not_found("Picture"));
+    }
+    Ok(())
+}

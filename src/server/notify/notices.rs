@@ -1,0 +1,201 @@
+//! What an appointment change tells its customer: an entry in their in-app inbox (when the booking
+//! belongs to an account) and one delivery per channel that is on and can reach them, all queued in
+//! the caller's transaction, so they exist exactly when the change does.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+use super::{settings, Channels};
+use crate::server::{
+    entities::{notifications, outbox, users},
+    error::AppResult,
+};
+use crate::shared::appointments::AppointmentView;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Booked, not yet paid (a reservation).
+    Booked,
+    Confirmed,
+    StatusChanged,
+    Cancelled,
+    Paid,
+    Rescheduled,
+    Reminder,
+}
+
+impl Notice {
+    fn template(self, texts: &settings::Texts) -> &settings::Template {
+        match self {
+            Self::Booked => &texts.booked,
+            Self::Confirmed => &texts.confirmed,
+            Self::StatusChanged => &texts.status_changed,
+            Self::Cancelled => &texts.cancelled,
+            Self::Paid => &texts.paid,
+            Self::Rescheduled => &texts.rescheduled,
+            Self::Reminder => &texts.reminder,
+        }
+    }
+
+    /// The outbox's `kind`: reminders apart, for the delivery log.
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Reminder => "reminder",
+            _ => "appointment",
+        }
+    }
+}
+
+/// The message as the customer reads it.
+pub struct Rendered {
+    pub title: String,
+    pub body: String,
+    /// The push message's data (all strings): the app routes a tap by `type`.
+    pub data: BTreeMap<String, String>,
+}
+
+pub fn render(notice: Notice, texts: &settings::Texts, a: &AppointmentView, business: &str) -> Rendered {
+    let time: String = a.appointment_time.chars().take(5).collect();
+    let values = [
+        ("customer", a.customer_name.as_str()),
+        ("service", a.service_name.as_str()),
+        ("expert", a.expert_name.as_str()),
+        ("date", a.appointment_date.as_str()),
+        ("time", time.as_str()),
+        ("status", a.status.as_str()),
+        ("business", business),
+    ];
+    let template = notice.template(texts);
+    let mut data = BTreeMap::from([
+        ("type".to_owned(), "appointment".to_owned()),
+        ("id".to_owned(), a.id.to_string()),
+    ]);
+    if notice == Notice::StatusChanged {
+        data.insert("status".into(), a.status.clone());
+    }
+    Rendered {
+        title: settings::fill(&template.title, &values),
+        body: settings::fill(&template.body, &values),
+        data,
+    }
+}
+
+/// An SMS number in E.164: the `+` and digits of what was typed.
+fn e164(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 8).then(|| format!("+{digits}"))
+}
+
+/// Queues `notice` about `a` for its customer. Returns how many deliveries were queued.
+pub async fn appointment<C: ConnectionTrait>(
+    db: &C,
+    channels: &Channels,
+    notice: Notice,
+    a: &AppointmentView,
+) -> AppResult<usize> {
+    let prefs = settings::get(db).await?;
+    let business = crate::server::booking::settings::get(db, chrono_tz::UTC)
+        .await?
+        .business_name;
+    let message = render(notice, &prefs.texts, a, &business);
+    let account = match a.user_id {
+        Some(id) => users::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let now = Utc::now();
+    let data_json = serde_json::to_string(&message.data).unwrap_or_default();
+    if let Some(user) = &account {
+        notifications::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user.id),
+            title: Set(message.title.chars().take(200).collect()),
+            message: Set(message.body.clone()),
+            kind: Set("appointment".into()),
+            data: Set(Some(data_json.clone())),
+            is_read: Set(false),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    let email = account
+        .as_ref()
+        .map(|u| u.email.clone())
+        .or_else(|| a.customer_email.clone());
+    let mut queued = 0;
+    let queue =
+        |channel: &str, recipient: String, body: String, payload: Option<String>| outbox::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            channel: Set(channel.to_owned()),
+            recipient: Set(recipient),
+            subject: Set(message.title.clone()),
+            body_text: Set(body),
+            body_html: Set(None),
+            status: Set("pending".into()),
+            attempts: Set(0),
+            last_error: Set(None),
+            next_attempt_at: Set(now),
+            created_at: Set(now),
+            sent_at: Set(None),
+            user_id: Set(account.as_ref().map(|u| u.id)),
+            kind: Set(Some(notice.kind().to_owned())),
+            payload: Set(payload),
+        };
+    let mut rows = Vec::new();
+    if prefs.email {
+        if let Some(to) = email {
+            let text = format!("{}\n\n{}\n", message.body, business);
+            let mut row = queue("email", to, text, None);
+            row.body_html = Set(Some(super::templates::notice_html(
+                &message.title,
+                &message.body,
+                &business,
+            )));
+            rows.push(row);
+        }
+    }
+    if prefs.push && channels.push.is_some() {
+        if let Some(token) = account.as_ref().and_then(|u| u.fcm_token.clone()) {
+            rows.push(queue(
+                "push",
+                token,
+                message.body.clone(),
+                Some(data_json.clone()),
+            ));
+        }
+    }
+    if prefs.sms && channels.sms.is_some() {
+        let phone = account
+            .as_ref()
+            .and_then(|u| u.phone.clone())
+            .unwrap_or_else(|| a.customer_phone.clone());
+        if let Some(number) = e164(&phone) {
+            rows.push(queue(
+                "sms",
+                number,
+                format!("{}: {}", business, message.body),
+                None,
+            ));
+        }
+    }
+    for row in rows {
+        row.insert(db).await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_numbers_are_e164() {
+        assert_eq!(e164("+44 20 7946 0000").as_deref(), Some("+442079460000"));
+        assert_eq!(e164("(0300) 123-4567").as_deref(), Some("+03001234567"));
+        assert_eq!(e164("123"), None);
+    }
+}
