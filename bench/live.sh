@@ -13,7 +13,7 @@ BIN=${PULSE_BIN:-"$(scripts/target-dir.sh)/release/pulse"}
 [ -d end2end/node_modules/socket.io-client ] || scripts/setup-tools.sh --e2e
 source scripts/lib.sh
 # Each socket is a file descriptor on both ends.
-ulimit -n 65536
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 run() {
   local label=$1; shift

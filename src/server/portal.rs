@@ -172,8 +172,23 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
         let body = PortalError::new(403, "Cross-site request refused");
         return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
+    // server_fn reads a multipart form's boundary with `expect`: a call without one would panic.
+    if is_write && MULTIPART_FNS.contains(&req.uri().path()) {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if let Err(e) = super::media::form::boundary(content_type) {
+            let body = portal_error(e);
+            let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return (status, axum::Json(body)).into_response();
+        }
+    }
     next.run(req).await
 }
+
+/// The server functions that take a multipart form.
+const MULTIPART_FNS: &[&str] = &["/api/fn/upload_image"];
 
 /// True when the request comes from this site (by `Origin`, or `Sec-Fetch-Site` when `Origin` is
 /// absent), or from a non-browser client that sends neither.

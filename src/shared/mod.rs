@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod dashboard;
 pub mod errors;
 pub mod identity;
+pub mod media;
+pub mod notifications;
 pub mod paging;
 pub mod permissions;
 pub mod profile;

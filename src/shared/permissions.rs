@@ -58,13 +58,13 @@ permissions! {
     AppointmentsView => "appointments.view", "Appointments", "See every appointment";
     AppointmentsManageAll => "appointments.manage_all", "Appointments", "Book, reschedule, cancel, complete and delete any appointment";
     OffersView => "offers.view", "Marketing", "See offers";
-    OffersManage => "offers.manage", "Marketing", "Create, edit and delete offers and blog posts";
+    OffersManage => "offers.manage", "Marketing", "Create, edit and delete offers, blog posts and gallery pictures";
     CoursesView => "courses.view", "Academy", "See courses";
     CoursesApply => "courses.apply", "Academy", "Apply to a course";
     CoursesManage => "courses.manage", "Academy", "Manage courses and applications";
     SupportView => "support.view", "Support", "Read support tickets";
     SupportManage => "support.manage", "Support", "Answer, assign and close support tickets";
-    NotificationsSend => "notifications.send", "Support", "Send notifications to customers";
+    NotificationsSend => "notifications.send", "Support", "See the delivery log of emails, push messages and texts, and send failed ones again";
 }
 
 impl std::fmt::Display for Permission {

@@ -25,6 +25,7 @@ mod notify;
 mod oidc;
 mod portal_admin;
 mod portal_auth;
+mod portal_media;
 mod portal_pages;
 mod portal_staff;
 mod portal_users;

@@ -486,7 +486,11 @@ async fn bench_outbox_drain_with_50_ms_providers() {
             .map(|i| outbox::ActiveModel {
                 id: Set(uuid::Uuid::now_v7()),
                 channel: Set(if i % 2 == 0 { "push" } else { "sms" }.into()),
-                recipient: Set(if i % 2 == 0 { format!("device-{i}") } else { "+442079460000".into() }),
+                recipient: Set(if i % 2 == 0 {
+                    format!("device-{i}")
+                } else {
+                    "+442079460000".into()
+                }),
                 subject: Set("Bench".into()),
                 body_text: Set("Bench message".into()),
                 body_html: Set(None),
@@ -503,7 +507,10 @@ async fn bench_outbox_drain_with_50_ms_providers() {
             .collect();
         let started = std::time::Instant::now();
         for chunk in rows.chunks(100) {
-            outbox::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+            outbox::Entity::insert_many(chunk.to_vec())
+                .exec(db)
+                .await
+                .unwrap();
         }
         w.shop.app.state.outbox_kick.now();
         loop {

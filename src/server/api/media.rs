@@ -3,8 +3,9 @@
 //! lists the business's gallery.
 
 use axum::{
-    extract::{Multipart, Path, State},
-    http::{header, HeaderValue, StatusCode},
+    body::Body,
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
@@ -13,52 +14,19 @@ use super::{
     extract::CurrentUser,
     response::{ApiError, ApiOk, ApiResult},
 };
-use crate::server::{
-    error::AppError,
-    media::{self, process::MAX_BYTES},
-    state::AppState,
-};
+use crate::server::{media, state::AppState};
 
-/// Reads the form a field at a time; the image is read in chunks and refused as soon as it passes
-/// 5 MB, so an oversized upload is never held whole.
+/// The form is read by `media::form`, the image in chunks and refused as soon as it passes 5 MB.
 pub async fn upload(
     State(state): State<AppState>,
     CurrentUser(p): CurrentUser,
-    mut form: Multipart,
+    headers: HeaderMap,
+    body: Body,
 ) -> ApiResult<Value> {
-    let malformed = || {
-        AppError::field(
-            "image",
-            "Send a multipart form with the image in the field `image`",
-        )
-    };
-    let mut image: Option<Vec<u8>> = None;
-    let mut folder: Option<String> = None;
-    while let Some(mut field) = form.next_field().await.map_err(|_| malformed())? {
-        match field.name() {
-            Some("image") => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|_| malformed())? {
-                    if bytes.len() + chunk.len() > MAX_BYTES {
-                        return Err(
-                            AppError::field("image", &media::process::Refusal::TooLarge.to_string()).into(),
-                        );
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                image = Some(bytes);
-            }
-            Some("folder") => {
-                let text = field.text().await.map_err(|_| malformed())?;
-                folder = Some(crate::shared::text::line("folder", &text, 32)?);
-            }
-            // Anything else is ignored, as the old backend did.
-            _ => {}
-        }
-    }
-    let image = image.ok_or_else(|| AppError::field("image", "An image file is required"))?;
-    let folder = folder.unwrap_or_else(|| "profiles".into());
-    let stored = media::upload(&state, &p, &folder, image).await?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let boundary = media::form::boundary(content_type)?;
+    let form = media::form::read(multer::Multipart::new(body.into_data_stream(), boundary)).await?;
+    let stored = media::upload(&state, &p, &form.folder, form.image).await?;
     Ok(ApiOk::created(json!(stored)).message("Image uploaded"))
 }
 

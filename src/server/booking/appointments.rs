@@ -18,7 +18,7 @@ use crate::server::{
     entities::{appointments as entity, experts, services},
     error::{AppError, AppResult},
     live::events::{AppointmentChange, Event},
-    notify::notices::{self, Notice},
+    notify::notices::{self, Notice, StaffNotice},
     search,
     state::AppState,
 };
@@ -230,6 +230,7 @@ pub async fn book(
                     Notice::Booked
                 };
                 notices::appointment(&txn, &state.channels, notice, &booked).await?;
+                notices::staff(&txn, &state.channels, StaffNotice::Booked, &booked, created_by).await?;
                 txn.commit().await?;
                 state.outbox_kick.now();
                 state
@@ -356,6 +357,9 @@ async fn write_and_announce(
     let saved = update_unless_changed(&txn, active, expected_status).await?;
     let changed = view(&txn, rules, saved).await?;
     notices::appointment(&txn, &state.channels, notice, &changed).await?;
+    if notice == Notice::Paid {
+        notices::staff(&txn, &state.channels, StaffNotice::Paid, &changed, None).await?;
+    }
     txn.commit().await?;
     state.outbox_kick.now();
     state.live.publish(Event::appointment(change, &changed));

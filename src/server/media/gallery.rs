@@ -1,8 +1,10 @@
 //! The business's gallery: pictures with a caption, in an order staff choose.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::server::{
@@ -11,15 +13,7 @@ use crate::server::{
 };
 use crate::shared::{catalog::parse_image_url, errors::FieldError, text};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GalleryItem {
-    pub id: Uuid,
-    pub image_url: String,
-    pub caption: Option<String>,
-    pub display_order: i32,
-    pub is_active: bool,
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::shared::media::GalleryItem;
 
 impl From<entity::Model> for GalleryItem {
     fn from(m: entity::Model) -> Self {
@@ -73,5 +67,57 @@ pub async fn remove<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
     if n == 0 {
         return Err(AppError::not_found("Picture"));
     }
+    Ok(())
+}
+
+/// Changes a picture's caption and whether the app shows it.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    caption: &str,
+    is_active: bool,
+) -> AppResult<GalleryItem> {
+    let caption = text::optional_line("caption", caption, 300)?;
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Picture"))?;
+    let mut active: entity::ActiveModel = row.into();
+    active.caption = Set(caption);
+    active.is_active = Set(is_active);
+    Ok(active.update(db).await?.into())
+}
+
+/// Moves a picture one place earlier or later, swapping places with its neighbour; at either end
+/// it stays where it is.
+pub async fn shift(db: &DatabaseConnection, id: Uuid, earlier: bool) -> AppResult<()> {
+    let txn = db.begin().await?;
+    let row = entity::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("Picture"))?;
+    let neighbour = if earlier {
+        entity::Entity::find()
+            .filter(entity::Column::DisplayOrder.lt(row.display_order))
+            .order_by_desc(entity::Column::DisplayOrder)
+            .one(&txn)
+            .await?
+    } else {
+        entity::Entity::find()
+            .filter(entity::Column::DisplayOrder.gt(row.display_order))
+            .order_by_asc(entity::Column::DisplayOrder)
+            .one(&txn)
+            .await?
+    };
+    if let Some(other) = neighbour {
+        let (mine, theirs) = (row.display_order, other.display_order);
+        let mut a: entity::ActiveModel = row.into();
+        a.display_order = Set(theirs);
+        a.update(&txn).await?;
+        let mut b: entity::ActiveModel = other.into();
+        b.display_order = Set(mine);
+        b.update(&txn).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }

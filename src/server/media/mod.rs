@@ -2,6 +2,7 @@
 //! disk (`data/uploads`, the embedded default) or any S3-compatible store, under content-addressed
 //! names, and cleaned up once nothing refers to them.
 
+pub mod form;
 pub mod gallery;
 pub mod process;
 
@@ -14,7 +15,6 @@ use object_store::{
     ObjectStore, ObjectStoreExt, PutOptions, PutPayload,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -25,7 +25,6 @@ use super::{
     identity::accounts::Principal,
     state::AppState,
 };
-use crate::shared::permissions::Permission;
 
 /// Where uploads go, and the base of their public URLs.
 #[derive(Clone)]
@@ -38,78 +37,7 @@ pub struct Media {
     decoding: Arc<Semaphore>,
 }
 
-/// The folders an upload may go to, and who may write each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folder {
-    Profiles,
-    Services,
-    Categories,
-    Experts,
-    Gallery,
-    Offers,
-    Courses,
-    Blogs,
-}
-
-impl Folder {
-    pub const ALL: &'static [Folder] = &[
-        Folder::Profiles,
-        Folder::Services,
-        Folder::Categories,
-        Folder::Experts,
-        Folder::Gallery,
-        Folder::Offers,
-        Folder::Courses,
-        Folder::Blogs,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Profiles => "profiles",
-            Self::Services => "services",
-            Self::Categories => "categories",
-            Self::Experts => "experts",
-            Self::Gallery => "gallery",
-            Self::Offers => "offers",
-            Self::Courses => "courses",
-            Self::Blogs => "blogs",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let raw = raw.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|f| f.as_str() == raw)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
-                AppError::field("folder", &format!("Must be one of: {}", names.join(", ")))
-            })
-    }
-
-    /// The permission to write here; `None`: any signed-in account (its own profile picture).
-    fn permission(self) -> Option<Permission> {
-        match self {
-            Self::Profiles => None,
-            Self::Services => Some(Permission::ServicesManage),
-            Self::Categories => Some(Permission::CategoriesManage),
-            Self::Experts => Some(Permission::ExpertsManage),
-            Self::Gallery | Self::Offers | Self::Blogs => Some(Permission::OffersManage),
-            Self::Courses => Some(Permission::CoursesManage),
-        }
-    }
-}
-
-/// An upload's public addresses.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Uploaded {
-    pub image_url: String,
-    pub thumbnail_url: String,
-    pub width: u32,
-    pub height: u32,
-}
+pub use crate::shared::media::{Folder, UploadedImage as Uploaded};
 
 impl Media {
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
@@ -216,7 +144,7 @@ fn storage_error(e: object_store::Error) -> AppError {
 /// Stores an upload for `who` in `folder`: checked, re-encoded at two sizes, named by its content
 /// (an identical upload is stored once), and recorded for the orphan sweep.
 pub async fn upload(state: &AppState, who: &Principal, folder: &str, bytes: Vec<u8>) -> AppResult<Uploaded> {
-    let folder = Folder::parse(folder)?;
+    let folder = Folder::parse(folder).map_err(|e| AppError::Validation(vec![e]))?;
     if let Some(permission) = folder.permission() {
         who.require(permission)?;
     }

@@ -1,11 +1,9 @@
 //! Each user's in-app inbox (`GET /notifications/my`) and their device token for push.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::server::{
@@ -13,17 +11,7 @@ use crate::server::{
     error::{AppError, AppResult},
 };
 
-/// One entry, with the contract's keys (`type`, `is_read`, `created_at`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InboxEntry {
-    pub id: Uuid,
-    pub title: String,
-    pub message: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub is_read: bool,
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::shared::notifications::InboxEntry;
 
 /// The newest entries first (at most 100).
 pub async fn list<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<Vec<InboxEntry>> {

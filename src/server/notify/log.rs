@@ -1,11 +1,10 @@
 //! The delivery log staff read in the portal: what was sent to whom, on which channel, whether it
 //! arrived or why not; and sending a failed one again.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::server::{
@@ -14,21 +13,7 @@ use crate::server::{
 };
 use crate::shared::paging::{PageRequest, Pagination};
 
-/// One delivery as the log shows it. Message bodies stay out: codes and links are secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    pub id: Uuid,
-    pub channel: String,
-    /// The address, number or (shortened) device token.
-    pub recipient: String,
-    pub subject: String,
-    pub kind: Option<String>,
-    pub status: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
+pub use crate::shared::notifications::{Delivery, LogFilter};
 
 fn shown_recipient(channel: &str, recipient: &str) -> String {
     if channel == "push" && recipient.len() > 16 {
@@ -36,12 +21,6 @@ fn shown_recipient(channel: &str, recipient: &str) -> String {
     } else {
         recipient.to_owned()
     }
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub struct LogFilter {
-    pub channel: Option<String>,
-    pub status: Option<String>,
 }
 
 pub async fn list<C: ConnectionTrait>(

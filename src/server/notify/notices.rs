@@ -5,15 +5,18 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::{settings, Channels};
 use crate::server::{
-    entities::{notifications, outbox, users},
+    entities::{experts, notifications, outbox, permissions, role_permissions, users},
     error::AppResult,
 };
 use crate::shared::appointments::AppointmentView;
+use crate::shared::permissions::Permission;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
@@ -184,6 +187,126 @@ pub async fn appointment<C: ConnectionTrait>(
     for row in rows {
         row.insert(db).await?;
         queued += 1;
+    }
+    Ok(queued)
+}
+
+/// What staff hear about: a new booking, and a payment (the contract pushes both to admins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffNotice {
+    Booked,
+    Paid,
+}
+
+/// At most this many staff accounts hear about one change.
+const STAFF_LIMIT: u64 = 50;
+
+/// Tells staff about `a`: everyone whose role manages all appointments, and the expert's own
+/// account, except `except` (who made the change). An in-app entry each, and a push to those
+/// with a device token, queued in the caller's transaction.
+pub async fn staff<C: ConnectionTrait>(
+    db: &C,
+    channels: &Channels,
+    notice: StaffNotice,
+    a: &AppointmentView,
+    except: Option<Uuid>,
+) -> AppResult<usize> {
+    let managers: Vec<Uuid> = match permissions::Entity::find()
+        .filter(permissions::Column::Slug.eq(Permission::AppointmentsManageAll.slug()))
+        .one(db)
+        .await?
+    {
+        Some(p) => role_permissions::Entity::find()
+            .filter(role_permissions::Column::PermissionId.eq(p.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|rp| rp.role_id)
+            .collect(),
+        None => Vec::new(),
+    };
+    let expert_account = experts::Entity::find_by_id(a.expert_id)
+        .one(db)
+        .await?
+        .and_then(|e| e.user_id);
+    let mut who = users::Entity::find()
+        .filter(users::Column::IsActive.eq(true))
+        .filter(
+            Condition::any()
+                .add(users::Column::RoleId.is_in(managers))
+                .add(users::Column::Id.is_in(expert_account)),
+        )
+        .limit(STAFF_LIMIT)
+        .all(db)
+        .await?;
+    who.retain(|u| Some(u.id) != except && Some(u.id) != a.user_id);
+    let time: String = a.appointment_time.chars().take(5).collect();
+    let (kind, title, body) = match notice {
+        StaffNotice::Booked => (
+            "appointment",
+            format!("New booking: {}", a.service_name),
+            format!(
+                "{} booked {} with {} on {} at {}.",
+                a.customer_name, a.service_name, a.expert_name, a.appointment_date, time
+            ),
+        ),
+        StaffNotice::Paid => (
+            "payment",
+            format!("Paid: {}", a.service_name),
+            format!(
+                "{} paid for {} on {} at {}.",
+                a.customer_name, a.service_name, a.appointment_date, time
+            ),
+        ),
+    };
+    let data = match notice {
+        StaffNotice::Booked => BTreeMap::from([
+            ("type".to_owned(), "appointment".to_owned()),
+            ("id".to_owned(), a.id.to_string()),
+        ]),
+        StaffNotice::Paid => BTreeMap::from([
+            ("type".to_owned(), "payment".to_owned()),
+            ("appointmentId".to_owned(), a.id.to_string()),
+        ]),
+    };
+    let data_json = serde_json::to_string(&data).unwrap_or_default();
+    let now = Utc::now();
+    let mut queued = 0;
+    for user in &who {
+        notifications::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user.id),
+            title: Set(title.chars().take(200).collect()),
+            message: Set(body.clone()),
+            kind: Set(kind.into()),
+            data: Set(Some(data_json.clone())),
+            is_read: Set(false),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        if let (Some(token), Some(_)) = (&user.fcm_token, &channels.push) {
+            outbox::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                channel: Set("push".into()),
+                recipient: Set(token.clone()),
+                subject: Set(title.clone()),
+                body_text: Set(body.clone()),
+                body_html: Set(None),
+                status: Set("pending".into()),
+                attempts: Set(0),
+                last_error: Set(None),
+                next_attempt_at: Set(now),
+                created_at: Set(now),
+                sent_at: Set(None),
+                user_id: Set(Some(user.id)),
+                kind: Set(Some(kind.into())),
+                payload: Set(Some(data_json.clone())),
+            }
+            .insert(db)
+            .await?;
+            queued += 1;
+        }
     }
     Ok(queued)
 }
