@@ -157,8 +157,8 @@ pub fn connect(feed: LiveFeed, toasts: super::components::toast::Toasts) {
             return;
         };
         // `send` exists only once the socket is made; the message handler reaches it through here.
-        let sender: StoredValue<Option<std::sync::Arc<dyn Fn(&String) + Send + Sync>>, LocalStorage> =
-            StoredValue::new_local(None);
+        type Sender = std::sync::Arc<dyn Fn(&String) + Send + Sync>;
+        let sender: StoredValue<Option<Sender>, LocalStorage> = StoredValue::new_local(None);
         let reply = move |text: &str| {
             sender.with_value(|s| {
                 if let Some(send) = s {

@@ -15,6 +15,7 @@ use crate::shared::{
 pub const DELIVERY_PAGE_SIZE: u64 = 25;
 
 /// How many entries the bell lists.
+#[cfg(feature = "ssr")]
 const BELL_ENTRIES: usize = 10;
 
 #[server(prefix = "/api/fn", endpoint = "load_inbox")]
