@@ -336,11 +336,34 @@ both_backends!(
         assert!(a["expires_at"].is_string());
         assert_eq!(b["message"], "Reserved. Pay within 4 hours.");
 
-        let mut paid = booking(&shop, "13:00", Some(&shop.expert));
-        paid["payNow"] = json!(true);
-        paid["paymentMethod"] = json!("card");
-        let (s, b) = call(app, Method::POST, "/appointments", Some(&buyer), Some(paid)).await;
+        // Saying it is paid does not make it so: only staff or a verified payment do.
+        let mut claimed = booking(&shop, "13:00", Some(&shop.expert));
+        claimed["payNow"] = json!(true);
+        claimed["paymentMethod"] = json!("card");
+        let (s, b) = call(app, Method::POST, "/appointments", Some(&buyer), Some(claimed)).await;
         assert_eq!(s, 201, "{b}");
+        assert_eq!(b["data"]["appointment"]["status"], "reserved");
+        assert_eq!(b["data"]["appointment"]["payment_status"], "unpaid");
+        assert_eq!(b["message"], "Reserved. Pay within 4 hours.");
+        let claimed_id = b["data"]["appointment"]["id"].as_str().unwrap().to_owned();
+        let (s, _) = call(
+            app,
+            Method::PUT,
+            format!("/appointments/{claimed_id}/pay"),
+            Some(&buyer),
+            Some(json!({ "paymentMethod": "card" })),
+        )
+        .await;
+        assert_eq!(s, 403, "a customer cannot record their own payment");
+        let (s, b) = call(
+            app,
+            Method::PUT,
+            format!("/appointments/{claimed_id}/pay"),
+            Some(&shop.owner),
+            Some(json!({ "paymentMethod": "card" })),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
         assert_eq!(b["data"]["appointment"]["status"], "confirmed");
         assert_eq!(b["data"]["appointment"]["payment_status"], "paid");
 
@@ -936,9 +959,24 @@ both_backends!(
         let shop = shop(backend).await;
         let app = &shop.app;
         let ann = customer(app, "ann@example.com").await;
-        let mut paid = booking(&shop, "09:00", None);
-        paid["payNow"] = json!(true);
-        call(app, Method::POST, "/appointments", Some(&ann), Some(paid)).await;
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/appointments",
+            Some(&ann),
+            Some(booking(&shop, "09:00", None)),
+        )
+        .await;
+        let paid = b["data"]["appointment"]["id"].as_str().unwrap().to_owned();
+        let (s, b) = call(
+            app,
+            Method::PUT,
+            format!("/appointments/{paid}/pay"),
+            Some(&shop.owner),
+            Some(json!({ "paymentMethod": "cash" })),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
         call(
             app,
             Method::POST,
@@ -1105,7 +1143,8 @@ both_backends!(
             404
         );
 
-        // A walk-in booked by staff, and a guest booking from an older app build.
+        // A walk-in booked by staff. A guest may look but not book (the contract's A/G): the app
+        // opens its sign-up prompt on GUEST_RESTRICTED.
         let (s, b) = call(
             app,
             Method::POST,
@@ -1126,11 +1165,19 @@ both_backends!(
             Some(booking(&shop, "13:00", None)),
         )
         .await;
-        assert_eq!(s, 201, "{b}");
-        let (_, b) = call(app, Method::GET, "/appointments/my", Some(&guest), None).await;
-        assert_eq!(b["data"]["appointments"], json!([]));
+        assert_eq!(
+            (s.as_u16(), b["code"].as_str()),
+            (403, Some("GUEST_RESTRICTED")),
+            "{b}"
+        );
+        let (s, b) = call(app, Method::GET, "/appointments/my", Some(&guest), None).await;
+        assert_eq!(
+            (s.as_u16(), b["code"].as_str()),
+            (403, Some("GUEST_RESTRICTED")),
+            "{b}"
+        );
         let (_, b) = call(app, Method::GET, "/appointments/recent", Some(&shop.owner), None).await;
-        assert_eq!(b["data"]["appointments"].as_array().unwrap().len(), 2);
+        assert_eq!(b["data"]["appointments"].as_array().unwrap().len(), 1);
 
         // Booked services and experts are kept for their history.
         assert_eq!(

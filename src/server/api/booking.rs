@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    extract::{param, path_id, Caller, CurrentUser, Params},
+    extract::{param, path_id, CurrentUser, Params},
     response::{ApiOk, ApiResult},
 };
 use crate::server::{
@@ -190,39 +190,26 @@ pub async fn get_availability(
 
 // ---- appointments ----
 
-/// `POST /appointments`: customers and guests book for themselves.
+/// `POST /appointments`: customers book for themselves. Guests are asked to sign up (A/G).
 pub async fn book(
     State(state): State<AppState>,
-    caller: Caller,
+    user: CurrentUser,
     Json(form): Json<BookingForm>,
 ) -> ApiResult<Value> {
-    let user_id = match &caller {
-        Caller::User(p) => {
-            if !p.can(Permission::AppointmentsCreate) {
-                return Err(AppError::Forbidden {
-                    message: "You do not have permission to perform this action.".into(),
-                    code: None,
-                }
-                .into());
-            }
-            Some(p.user.id)
-        }
-        Caller::Guest(_) => None,
-    };
+    user.require(Permission::AppointmentsCreate)?;
+    let user_id = Some(user.0.user.id);
     let mut booking = form.parse().map_err(AppError::Validation)?;
-    // A customer books for their own account, whatever the body says.
+    // A customer books for their own account, whatever the body says; and what they say about
+    // payment proves nothing: a booking is paid only when staff record it or a payment provider
+    // confirms it. `payNow` is accepted (the app always sends it) and the slot is held meanwhile.
     booking.user_id = user_id;
+    booking.pay_now = false;
     let rules = booking::rules(&state).await?;
-    let pay_now = booking.pay_now;
     let appointment = appts::book(&state, &rules, booking, None).await?;
-    let message = if pay_now {
-        "Appointment booked and paid.".to_owned()
-    } else {
-        format!(
-            "Reserved. Pay within {}.",
-            hold_text(rules.settings.reservation_hold_minutes)
-        )
-    };
+    let message = format!(
+        "Reserved. Pay within {}.",
+        hold_text(rules.settings.reservation_hold_minutes)
+    );
     Ok(ApiOk::created(json!({ "appointment": appointment })).message(message))
 }
 
@@ -268,17 +255,14 @@ fn list_filter(q: &HashMap<String, String>, errors: &mut Vec<FieldError>) -> app
     }
 }
 
-/// `GET /appointments/my?status&paymentStatus`: the caller's own, soonest first. Guests have none.
-pub async fn mine(State(state): State<AppState>, caller: Caller, Query(q): Params) -> ApiResult<Value> {
+/// `GET /appointments/my?status&paymentStatus`: the caller's own, soonest first (A/G).
+pub async fn mine(State(state): State<AppState>, user: CurrentUser, Query(q): Params) -> ApiResult<Value> {
     let mut errors = Vec::new();
     let mut filter = list_filter(&q, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors).into());
     }
-    let Caller::User(p) = caller else {
-        return Ok(ApiOk::new(json!({ "appointments": [] })));
-    };
-    filter.user_id = Some(p.user.id);
+    filter.user_id = Some(user.0.user.id);
     let rules = booking::rules(&state).await?;
     let (list, _) = appts::list(&state.db, &rules, &filter, None, false).await?;
     Ok(ApiOk::new(json!({ "appointments": list })))
