@@ -43,6 +43,7 @@ run_suite() {
 }
 
 # REDIS_URL is emptied so a developer's .env cannot turn the embedded run into a Redis one.
-run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db" REDIS_URL= "${GOOGLE[@]}"
+# Uploads go to the run's own directory, not the developer's data/uploads.
+run_suite sqlite DATABASE_URL="sqlite://$WORK/e2e.db" REDIS_URL= MEDIA_DIR="$WORK/uploads-sqlite" "${GOOGLE[@]}"
 new_postgres_db e2e
-run_suite postgres DATABASE_URL="$NEW_DB_URL" REDIS_URL="$TEST_REDIS" "${GOOGLE[@]}"
+run_suite postgres DATABASE_URL="$NEW_DB_URL" REDIS_URL="$TEST_REDIS" MEDIA_DIR="$WORK/uploads-postgres" "${GOOGLE[@]}"

@@ -55,7 +55,13 @@ if [ "${1:-}" = "--e2e" ]; then
   if ! command -v moto_server >/dev/null 2>&1 \
      || [ "$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
     log "installing moto $MOTO_VERSION (S3-compatible server for the upload tests)"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[s3,server]==$MOTO_VERSION"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+    fi
+    pip_install() { python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@" "moto[s3,server]==$MOTO_VERSION"; }
+    # Debian's own Python refuses system-wide installs (PEP 668); this machine is a test runner.
+    pip_install 2>/dev/null || pip_install --break-system-packages
   fi
   if [ ! -d end2end/node_modules/playwright-core ] \
      || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then

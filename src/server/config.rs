@@ -339,6 +339,29 @@ impl Config {
             });
         }
 
+        // Providers are set whole or not at all: half a setting would switch a channel off quietly.
+        let together = |names: &[&'static str]| {
+            let set = names.iter().filter(|n| var(n).is_some()).count();
+            if set != 0 && set != names.len() {
+                return Err(ConfigError::Invalid {
+                    var: names[0],
+                    reason: format!("{} are set together or not at all", names.join(", ")),
+                });
+            }
+            Ok(())
+        };
+        together(&["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"])?;
+        together(&["MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY"])?;
+        if env.is_production() {
+            for name in ["FCM_BASE_URL", "TWILIO_BASE_URL", "MEDIA_S3_ENDPOINT"] {
+                if var(name).is_some_and(|u| !u.starts_with("https://")) {
+                    return Err(ConfigError::Invalid {
+                        var: name,
+                        reason: "must be an https:// URL in production".into(),
+                    });
+                }
+            }
+        }
         Ok(Self {
             env,
             site_addr,
@@ -531,6 +554,22 @@ mod tests {
         .unwrap();
         assert_eq!(c.site_addr.to_string(), "0.0.0.0:8080");
         assert!(!c.is_sqlite());
+    }
+
+    #[test]
+    fn providers_are_configured_whole_or_not_at_all() {
+        let err = Config::from_sources(
+            None,
+            &vars(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_FROM", "+15550000")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TWILIO_AUTH_TOKEN"), "{err}");
+        let err = Config::from_sources(None, &vars(&[("MEDIA_S3_ACCESS_KEY_ID", "key")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MEDIA_S3_SECRET_ACCESS_KEY"), "{err}");
+        assert!(Config::from_sources(None, &vars(&[("FCM_BASE_URL", "http://127.0.0.1:9")])).is_ok());
     }
 
     /// A production configuration with the given secrets (`None`: unset).

@@ -104,7 +104,15 @@ pub async fn guard(req: Request, next: Next) -> Response {
     let offender = match kind {
         BodyKind::Json => serde_json::from_slice::<Value>(&bytes)
             .ok()
-            .and_then(|v| control_in_json(&v, &mut String::new())),
+            .and_then(|v| control_in_json(&v, &mut String::new()))
+            .map(|path| match surface {
+                // A server function's body is its arguments by name (`{"form": {…}}`); the form's
+                // own field names are what the portal shows errors under, as its parsers do.
+                Surface::ServerFn => path
+                    .split_once('.')
+                    .map_or(path.clone(), |(_, rest)| rest.to_owned()),
+                _ => path,
+            }),
         BodyKind::Form => control_in_pairs(&bytes),
         BodyKind::Other => None,
     };

@@ -69,7 +69,6 @@ impl Application {
         let channels = notify::Channels::from_config(&config)?;
         let outbox_kick = notify::outbox::Kick::default();
         // Development and test log message bodies (codes included) when there is no SMTP server.
-        // Unpaid reservations give their slot back when their hold ends.
         tokio::spawn(notify::outbox::run(
             db.clone(),
             channels.clone(),

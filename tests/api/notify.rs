@@ -358,6 +358,21 @@ both_backends!(
         )
         .await;
         assert_eq!(s, 200);
+        for bad in [json!("two words"), json!("é".repeat(10)), json!("x".repeat(4097))] {
+            let (s, b) = call(
+                app,
+                Method::POST,
+                "/notifications/save-token",
+                Some(&token),
+                Some(json!({ "fcmToken": bad })),
+            )
+            .await;
+            assert_eq!(
+                (s, b["errors"][0]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("fcmToken")),
+                "{b}"
+            );
+        }
         let guest = call(app, Method::POST, "/auth/guest", None, Some(json!({})))
             .await
             .1;
@@ -532,3 +547,45 @@ async fn bench_outbox_drain_with_50_ms_providers() {
         );
     }
 }
+
+both_backends!(
+    async fn a_message_claimed_by_an_instance_that_died_is_sent_by_another(backend: Backend) {
+        let w = world(backend, &[]).await;
+        let app = &w.shop.app;
+        let now = chrono::Utc::now();
+        let row = |to: &str, lease_ends: chrono::DateTime<chrono::Utc>| outbox::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            channel: Set("email".into()),
+            recipient: Set(to.into()),
+            subject: Set("Left behind".into()),
+            body_text: Set("Claimed, then the instance died.".into()),
+            body_html: Set(None),
+            status: Set("sending".into()),
+            attempts: Set(0),
+            last_error: Set(None),
+            next_attempt_at: Set(lease_ends),
+            created_at: Set(now - chrono::Duration::minutes(10)),
+            sent_at: Set(None),
+            user_id: Set(None),
+            kind: Set(None),
+            payload: Set(None),
+        };
+        // One whose lease ran out, and one still held by a living instance.
+        let stale = row("stale@example.com", now - chrono::Duration::seconds(1))
+            .insert(&app.state.db)
+            .await
+            .unwrap();
+        let held = row("held@example.com", now + chrono::Duration::minutes(4))
+            .insert(&app.state.db)
+            .await
+            .unwrap();
+        app.state.outbox_kick.now();
+        w.mail.wait_for("stale@example.com", 1).await;
+        let find = |id| outbox::Entity::find_by_id(id).one(&app.state.db);
+        let stale = find(stale.id).await.unwrap().unwrap();
+        assert_eq!((stale.status.as_str(), stale.attempts), ("sent", 1));
+        let held = find(held.id).await.unwrap().unwrap();
+        assert_eq!(held.status, "sending");
+        assert!(w.mail.messages_to("held@example.com").is_empty());
+    }
+);

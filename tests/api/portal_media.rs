@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageBuffer, ImageFormat, Rgb};
-use pulse::server::entities::{experts, notifications, outbox};
+use pulse::server::entities::{audit_log, experts, notifications, outbox};
 use reqwest::{multipart, Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -179,7 +179,7 @@ both_backends!(
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert_eq!(b["errors"][0]["field"], "form.caption", "{b}");
+        assert_eq!(b["errors"][0]["field"], "caption", "{b}");
         let (s, b) = json_fn(
             app,
             &owner,
@@ -256,6 +256,19 @@ both_backends!(
         assert_eq!(s, StatusCode::OK);
         let (s, _) = json_fn(app, &owner, "remove_gallery_picture", json!({ "id": ids[0] })).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // Each change is in the audit log, with who made it.
+        let actions: Vec<String> = audit_log::Entity::find()
+            .filter(audit_log::Column::TargetType.eq("gallery"))
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for action in ["gallery.added", "gallery.updated", "gallery.removed"] {
+            assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        }
     }
 );
 
@@ -503,7 +516,7 @@ both_backends!(
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert_eq!(b["errors"][0]["field"], "settings.texts.reminder.body", "{b}");
+        assert_eq!(b["errors"][0]["field"], "texts.reminder.body", "{b}");
         let (_, stored) = form_fn(app, &owner, "load_notification_settings", &[]).await;
         assert_eq!(stored["texts"]["paid"]["title"], "Payment received");
 

@@ -41,8 +41,8 @@ pub async fn load_gallery() -> Result<Vec<GalleryItem>, PortalError> {
 pub async fn add_gallery_picture(form: GalleryForm) -> Result<GalleryItem, PortalError> {
     use crate::server::{media::gallery, portal};
     use crate::shared::permissions::Permission;
-    let (state, _) = portal::authorize(Permission::OffersManage).await?;
-    gallery::add(&state.db, &form.image_url, &form.caption)
+    let (state, p) = portal::authorize(Permission::OffersManage).await?;
+    gallery::add(&state.db, p.user.id, &form.image_url, &form.caption)
         .await
         .map_err(portal::portal_error)
 }
@@ -56,8 +56,8 @@ pub async fn update_gallery_picture(
 ) -> Result<GalleryItem, PortalError> {
     use crate::server::{media::gallery, portal};
     use crate::shared::permissions::Permission;
-    let (state, _) = portal::authorize(Permission::OffersManage).await?;
-    gallery::update(&state.db, id, &caption, is_active)
+    let (state, p) = portal::authorize(Permission::OffersManage).await?;
+    gallery::update(&state.db, p.user.id, id, &caption, is_active)
         .await
         .map_err(portal::portal_error)
 }
@@ -78,6 +78,8 @@ pub async fn move_gallery_picture(id: Uuid, earlier: bool) -> Result<(), PortalE
 pub async fn remove_gallery_picture(id: Uuid) -> Result<(), PortalError> {
     use crate::server::{media::gallery, portal};
     use crate::shared::permissions::Permission;
-    let (state, _) = portal::authorize(Permission::OffersManage).await?;
-    gallery::remove(&state.db, id).await.map_err(portal::portal_error)
+    let (state, p) = portal::authorize(Permission::OffersManage).await?;
+    gallery::remove(&state.db, p.user.id, id)
+        .await
+        .map_err(portal::portal_error)
 }

@@ -119,8 +119,8 @@ pub async fn save_notification_settings(
 ) -> Result<NotificationSettings, PortalError> {
     use crate::server::{notify::settings as stored, portal};
     use crate::shared::permissions::Permission;
-    let (state, _) = portal::authorize(Permission::SettingsManage).await?;
-    stored::update(&state.db, &settings)
+    let (state, p) = portal::authorize(Permission::SettingsManage).await?;
+    stored::update(&state.db, p.user.id, &settings)
         .await
         .map_err(portal::portal_error)?;
     Ok(settings)

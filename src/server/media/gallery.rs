@@ -8,6 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::server::{
+    audit,
     entities::gallery_images as entity,
     error::{AppError, AppResult},
 };
@@ -39,7 +40,12 @@ pub async fn list<C: ConnectionTrait>(db: &C, active_only: bool) -> AppResult<Ve
 }
 
 /// Adds a picture: an http(s) URL (an upload's, or an outside one) and an optional caption.
-pub async fn add<C: ConnectionTrait>(db: &C, image_url: &str, caption: &str) -> AppResult<GalleryItem> {
+pub async fn add<C: ConnectionTrait>(
+    db: &C,
+    actor: Uuid,
+    image_url: &str,
+    caption: &str,
+) -> AppResult<GalleryItem> {
     let url = parse_image_url(image_url)
         .map_err(|e| AppError::Validation(vec![FieldError::new("imageUrl", e)]))?
         .ok_or_else(|| AppError::field("imageUrl", "An image is required"))?;
@@ -59,20 +65,42 @@ pub async fn add<C: ConnectionTrait>(db: &C, image_url: &str, caption: &str) -> 
     }
     .insert(db)
     .await?;
+    record(db, actor, "gallery.added", &row).await?;
     Ok(row.into())
 }
 
-pub async fn remove<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+/// Gallery changes are kept in the audit log like every other change to what customers see.
+async fn record<C: ConnectionTrait>(db: &C, actor: Uuid, action: &str, row: &entity::Model) -> AppResult<()> {
+    audit::record(
+        db,
+        audit::Entry::new(action)
+            .actor(actor)
+            .target("gallery", row.id.to_string())
+            .details(serde_json::json!({
+                "imageUrl": row.image_url,
+                "caption": row.caption,
+                "isActive": row.is_active,
+            })),
+    )
+    .await
+}
+
+pub async fn remove<C: ConnectionTrait>(db: &C, actor: Uuid, id: Uuid) -> AppResult<()> {
+    let row = entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Picture"))?;
     let n = entity::Entity::delete_by_id(id).exec(db).await?.rows_affected;
     if n == 0 {
         return Err(AppError::not_found("Picture"));
     }
-    Ok(())
+    record(db, actor, "gallery.removed", &row).await
 }
 
 /// Changes a picture's caption and whether the app shows it.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
+    actor: Uuid,
     id: Uuid,
     caption: &str,
     is_active: bool,
@@ -85,7 +113,9 @@ pub async fn update<C: ConnectionTrait>(
     let mut active: entity::ActiveModel = row.into();
     active.caption = Set(caption);
     active.is_active = Set(is_active);
-    Ok(active.update(db).await?.into())
+    let row = active.update(db).await?;
+    record(db, actor, "gallery.updated", &row).await?;
+    Ok(row.into())
 }
 
 /// Moves a picture one place earlier or later, swapping places with its neighbour; at either end

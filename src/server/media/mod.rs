@@ -58,15 +58,16 @@ impl Media {
                 {
                     b = b.with_access_key_id(id).with_secret_access_key(secret.expose());
                 }
+                // The region the client will use, `AWS_REGION` included: the public URL names it.
+                let region = b
+                    .get_config_value(&object_store::aws::AmazonS3ConfigKey::Region)
+                    .unwrap_or_else(|| "us-east-1".into());
                 let base = config
                     .media_base_url
                     .clone()
                     .unwrap_or_else(|| match &config.media_s3_endpoint {
                         Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
-                        None => format!(
-                            "https://{bucket}.s3.{}.amazonaws.com",
-                            config.media_s3_region.as_deref().unwrap_or("us-east-1")
-                        ),
+                        None => format!("https://{bucket}.s3.{region}.amazonaws.com"),
                     });
                 (Arc::new(b.build()?), false, base)
             }
@@ -181,7 +182,12 @@ pub async fn upload(state: &AppState, who: &Principal, folder: &str, bytes: Vec<
         uploaded_by: Set(Some(who.user.id)),
         created_at: Set(Utc::now()),
     })
-    .on_conflict_do_nothing_on([images::Column::Key])
+    // The same picture again starts its day of grace again: the save that uses it may follow.
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(images::Column::Key)
+            .update_column(images::Column::CreatedAt)
+            .to_owned(),
+    )
     .exec(&state.db)
     .await?;
     Ok(Uploaded {
@@ -201,18 +207,30 @@ const REFERENCES: &[(&str, &str)] = &[
     ("gallery_images", "image_url"),
 ];
 
+/// The folders whose pictures can only be used by the columns in `REFERENCES`. Others (offers,
+/// courses, blogs) belong to features that keep their own references; they are never swept until
+/// those are listed here.
+const SWEPT_FOLDERS: &[Folder] = &[
+    Folder::Profiles,
+    Folder::Services,
+    Folder::Categories,
+    Folder::Experts,
+    Folder::Gallery,
+];
+
 /// Deletes uploads that nothing has referred to for a day (replaced pictures, deleted owners, an
 /// upload never used). The day leaves time between an upload and the save that uses it.
 pub async fn sweep(state: &AppState) -> AppResult<u64> {
     let cutoff = Utc::now() - Duration::days(1);
+    let folders: Vec<&str> = SWEPT_FOLDERS.iter().map(|f| f.as_str()).collect();
     let candidates = images::Entity::find()
         .filter(images::Column::CreatedAt.lt(cutoff))
+        .filter(images::Column::Folder.is_in(folders))
         .all(&state.db)
         .await?;
     let mut removed = 0;
     for image in candidates {
-        let url = state.media.url(&image.key);
-        if referenced(&state.db, &url).await? {
+        if referenced(&state.db, &image.key).await? {
             continue;
         }
         let thumb = thumb_key(&image.key);
@@ -231,13 +249,22 @@ fn thumb_key(key: &str) -> String {
     }
 }
 
-async fn referenced<C: ConnectionTrait>(db: &C, url: &str) -> AppResult<bool> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+/// Whether any column holds an address of the picture or of its thumbnail. Addresses are matched
+/// by their key at the end, not whole: a changed `PUBLIC_URL` or CDN base must not make every
+/// stored picture look unused.
+async fn referenced<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<bool> {
+    use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query};
+    let (full, thumb) = (format!("%/{key}"), format!("%/{}", thumb_key(key)));
     for (table, column) in REFERENCES {
+        let col = || Expr::col(Alias::new(*column));
         let query = Query::select()
             .expr(Expr::val(1))
             .from(Alias::new(*table))
-            .and_where(Expr::col(Alias::new(*column)).eq(url))
+            .cond_where(
+                Cond::any()
+                    .add(col().like(full.as_str()))
+                    .add(col().like(thumb.as_str())),
+            )
             .limit(1)
             .to_owned();
         if db.query_one(&query).await?.is_some() {

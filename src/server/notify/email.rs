@@ -6,7 +6,7 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
-use super::templates::EmailMessage;
+use super::{templates::EmailMessage, Failure};
 
 #[derive(Clone)]
 pub enum Mailer {
@@ -38,13 +38,17 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, to: &str, message: &EmailMessage) -> Result<(), String> {
+    /// Sends one email. A refusal the server says is permanent (5xx), or an address or message
+    /// that cannot be written, is not worth retrying; anything else (a connection, a 4xx) is.
+    pub async fn send(&self, to: &str, message: &EmailMessage) -> Result<(), Failure> {
         match self {
             Self::Log => Ok(()),
             Self::Smtp { transport, from } => {
+                let permanent =
+                    |what: &str, e: &dyn std::fmt::Display| Failure::Permanent(format!("{what}: {e}"));
                 let email = Message::builder()
-                    .from(from.parse().map_err(|e| format!("from: {e}"))?)
-                    .to(to.parse().map_err(|e| format!("to: {e}"))?)
+                    .from(from.parse().map_err(|e| permanent("from", &e))?)
+                    .to(to.parse().map_err(|e| permanent("to", &e))?)
                     .subject(&message.subject)
                     .multipart(
                         MultiPart::alternative()
@@ -59,8 +63,14 @@ impl Mailer {
                                     .body(message.html.clone()),
                             ),
                     )
-                    .map_err(|e| e.to_string())?;
-                transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+                    .map_err(|e| permanent("message", &e))?;
+                transport.send(email).await.map(|_| ()).map_err(|e| {
+                    if e.is_permanent() {
+                        Failure::Permanent(e.to_string())
+                    } else {
+                        Failure::Transient(e.to_string())
+                    }
+                })
             }
         }
     }

@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::server::{
-    entities::outbox,
+    entities::{outbox, users},
     error::{AppError, AppResult},
 };
 use crate::shared::paging::{PageRequest, Pagination};
@@ -17,7 +17,16 @@ pub use crate::shared::notifications::{Delivery, LogFilter};
 
 fn shown_recipient(channel: &str, recipient: &str) -> String {
     if channel == "push" && recipient.len() > 16 {
-        format!("device …{}", &recipient[recipient.len() - 8..])
+        // Characters, not bytes: a token is whatever the app saved.
+        let tail: String = recipient
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("device …{tail}")
     } else {
         recipient.to_owned()
     }
@@ -59,8 +68,26 @@ pub async fn list<C: ConnectionTrait>(
     Ok((list, page.of(total)))
 }
 
-/// Sends a failed delivery again (from now, with a fresh count of tries).
+/// Sends a failed delivery again (from now, with a fresh count of tries). A push to a device
+/// FCM has since forgotten is not: the app registers a new token when it is next opened.
 pub async fn retry<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
+    let row = outbox::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Delivery"))?;
+    if row.channel == "push" {
+        if let Some(user_id) = row.user_id {
+            let current = users::Entity::find_by_id(user_id)
+                .one(db)
+                .await?
+                .and_then(|u| u.fcm_token);
+            if current.as_deref() != Some(row.recipient.as_str()) {
+                return Err(AppError::Conflict(
+                    "This device is no longer registered; it cannot be sent to again.".into(),
+                ));
+            }
+        }
+    }
     let n = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("pending"))
         .col_expr(outbox::Column::Attempts, Expr::value(0))

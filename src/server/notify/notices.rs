@@ -86,10 +86,17 @@ pub fn render(notice: Notice, texts: &settings::Texts, a: &AppointmentView, busi
     }
 }
 
-/// An SMS number in E.164: the `+` and digits of what was typed.
+/// An SMS number in E.164: the digits of a number typed with its country code (`+44 …` or
+/// `0044 …`). A national number (`0300 …`) names no country, and guessing one would text a
+/// stranger, so it gets no SMS.
 fn e164(phone: &str) -> Option<String> {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() >= 8).then(|| format!("+{digits}"))
+    let phone = phone.trim();
+    let international = phone.strip_prefix('+').or_else(|| phone.strip_prefix("00"))?;
+    let digits: String = international.chars().filter(char::is_ascii_digit).collect();
+    (8..=15)
+        .contains(&digits.len())
+        .then(|| format!("+{digits}"))
+        .filter(|n| !n.starts_with("+0"))
 }
 
 /// Queues `notice` about `a` for its customer. Returns how many deliveries were queued.
@@ -240,6 +247,8 @@ pub async fn staff<C: ConnectionTrait>(
         .all(db)
         .await?;
     who.retain(|u| Some(u.id) != except && Some(u.id) != a.user_id);
+    // The business's push switch holds for staff phones too.
+    let push_on = settings::get(db).await?.push;
     let time: String = a.appointment_time.chars().take(5).collect();
     let (kind, title, body) = match notice {
         StaffNotice::Booked => (
@@ -285,7 +294,7 @@ pub async fn staff<C: ConnectionTrait>(
         }
         .insert(db)
         .await?;
-        if let (Some(token), Some(_)) = (&user.fcm_token, &channels.push) {
+        if let (Some(token), Some(_), true) = (&user.fcm_token, &channels.push, push_on) {
             outbox::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 channel: Set("push".into()),
@@ -318,7 +327,13 @@ mod tests {
     #[test]
     fn sms_numbers_are_e164() {
         assert_eq!(e164("+44 20 7946 0000").as_deref(), Some("+442079460000"));
-        assert_eq!(e164("(0300) 123-4567").as_deref(), Some("+03001234567"));
-        assert_eq!(e164("123"), None);
+        assert_eq!(e164("0044 20 7946 0000").as_deref(), Some("+442079460000"));
+        assert_eq!(
+            e164("(0300) 123-4567"),
+            None,
+            "a national number names no country"
+        );
+        assert_eq!(e164("+0 300 1234567"), None);
+        assert_eq!(e164("+123"), None);
     }
 }

@@ -105,7 +105,7 @@ async fn deliver(row: &outbox::Model, channels: &Channels, log_bodies: bool) -> 
                     Outcome::Logged
                 }
                 (_, Ok(())) => Outcome::Sent,
-                (_, Err(e)) => Outcome::Failed(Failure::Transient(e)),
+                (_, Err(failure)) => Outcome::Failed(failure),
             }
         }
         "push" => match &channels.push {
@@ -138,6 +138,10 @@ async fn deliver(row: &outbox::Model, channels: &Channels, log_bodies: bool) -> 
     }
 }
 
+/// How long a claim holds. A message still `sending` after it was claimed by an instance that
+/// died before it could settle; another instance takes it again (at least once, never lost).
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
 /// One pass: claims and sends up to 20 due messages; returns how many it handled.
 pub async fn deliver_due(
     db: &DatabaseConnection,
@@ -146,8 +150,9 @@ pub async fn deliver_due(
     retry: Retry,
 ) -> AppResult<usize> {
     let now = Utc::now();
+    // Due: pending ones whose time has come, and claims whose lease ran out.
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(20)
@@ -155,10 +160,14 @@ pub async fn deliver_due(
         .await?;
     let mut claimed_rows = Vec::new();
     for row in due {
+        // The claim holds only while the row is still due: the first instance moves it a lease
+        // ahead, so the others' conditions fail (the update re-checks them on the row it locks).
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + LEASE))
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::Status.eq(row.status.as_str()))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
             .exec(db)
             .await?
             .rows_affected;

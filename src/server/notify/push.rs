@@ -159,6 +159,10 @@ impl Fcm {
         if status.is_success() {
             return Ok(());
         }
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            // The access token was refused before its time: the retry must fetch a new one.
+            *self.token.lock().await = None;
+        }
         let body: serde_json::Value = answer.json().await.unwrap_or_default();
         Err(classify(status.as_u16(), &body))
     }
@@ -190,7 +194,7 @@ fn classify(status: u16, body: &serde_json::Value) -> Failure {
         "INVALID_ARGUMENT" if message.contains("registration token") => Failure::Gone(message),
         "QUOTA_EXCEEDED" | "UNAVAILABLE" | "INTERNAL" => Failure::Transient(message),
         _ if status >= 500 || status == 429 => Failure::Transient(message),
-        // A token the server refused as expired: it is fetched again next time.
+        // A refused access token: `send` dropped it, so the next try fetches a new one.
         _ if status == 401 => Failure::Transient(message),
         _ => Failure::Permanent(message),
     }

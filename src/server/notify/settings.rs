@@ -4,6 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::server::{
+    audit,
     entities::business_settings,
     error::{AppError, AppResult},
 };
@@ -19,7 +20,11 @@ pub async fn get<C: ConnectionTrait>(db: &C) -> AppResult<NotificationSettings> 
     Ok(stored.unwrap_or_default())
 }
 
-pub async fn update<C: ConnectionTrait>(db: &C, settings: &NotificationSettings) -> AppResult<()> {
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    actor: uuid::Uuid,
+    settings: &NotificationSettings,
+) -> AppResult<()> {
     check(settings).map_err(AppError::Validation)?;
     // The row exists once the booking rules have been read.
     crate::server::booking::settings::get(db, chrono_tz::UTC).await?;
@@ -33,5 +38,14 @@ pub async fn update<C: ConnectionTrait>(db: &C, settings: &NotificationSettings)
     ));
     active.updated_at = Set(chrono::Utc::now());
     active.update(db).await?;
-    Ok(())
+    audit::record(
+        db,
+        audit::Entry::new("notifications.settings_updated")
+            .actor(actor)
+            .target("settings", "notifications")
+            .details(
+                serde_json::json!({ "email": settings.email, "push": settings.push, "sms": settings.sms }),
+            ),
+    )
+    .await
 }
