@@ -125,7 +125,9 @@ test('a service is edited with the server\'s rules checked in the browser first'
   await dialog.getByTestId('error-price').waitFor();
   await dialog.getByTestId('service-form-price').fill('30');
   await dialog.getByTestId('service-form-image').fill(`${BASE}/favicon.svg`);
-  await dialog.getByTestId('service-form-preview').waitFor();
+  // The preview follows the address once the field is left.
+  await dialog.getByTestId('service-form-image').dispatchEvent('change');
+  await dialog.getByTestId('service-form-image-preview').waitFor();
   await dialog.getByTestId('service-form-submit').click();
   await page.getByTestId('toast-ok').filter({ hasText: 'Saved' }).waitFor();
   await row.getByTestId('service-price').filter({ hasText: '30.00' }).waitFor();

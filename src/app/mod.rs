@@ -20,7 +20,9 @@ use pages::{
     calendar::CalendarPage,
     categories::CategoriesPage,
     dashboard::DashboardPage,
+    deliveries::DeliveriesPage,
     experts::ExpertsPage,
+    gallery::GalleryPage,
     home::Home,
     login::LoginPage,
     not_found::NotFound,
@@ -128,10 +130,12 @@ fn Portal() -> impl IntoView {
                 <Route path=path!("/experts") view=ExpertsPage ssr=SsrMode::Async/>
                 <Route path=path!("/experts/:id") view=ExpertSchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/closures") view=ClosuresPage ssr=SsrMode::Async/>
+                <Route path=path!("/gallery") view=GalleryPage ssr=SsrMode::Async/>
                 <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>

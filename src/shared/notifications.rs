@@ -9,7 +9,7 @@ use super::{errors::FieldError, text};
 
 /// What a message says: a title and a body, with `{customer}`, `{service}`, `{expert}`, `{date}`,
 /// `{time}`, `{status}` and `{business}` filled in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
     pub title: String,
     pub body: String,
@@ -119,6 +119,11 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     }
     out
 }
+
+/// What a text may name in braces; `notices::render` fills each.
+pub const PLACEHOLDERS: &[&str] = &[
+    "customer", "service", "expert", "date", "time", "status", "business",
+];
 
 /// The fields of a message text, for the settings form and for `check`'s field names.
 pub const TEXT_NAMES: &[(&str, &str)] = &[
@@ -236,6 +241,32 @@ impl DeliveryQuery {
     }
 }
 
+impl DeliveryQuery {
+    /// The same filters on another page (for pager links).
+    pub fn with_page(&self, page: u64) -> Self {
+        Self {
+            page: Some(page.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The query string of the filters that are set.
+    pub fn to_query_string(&self) -> String {
+        [
+            ("channel", &self.channel),
+            ("status", &self.status),
+            ("page", &self.page),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+            Some(format!("{k}={}", super::appointments::encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
 /// A delivery with its times in the business's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRow {
@@ -282,6 +313,17 @@ mod tests {
         };
         let fields: Vec<String> = bad.parse().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["channel", "status"]);
+    }
+
+    #[test]
+    fn delivery_filters_round_trip_through_the_query_string() {
+        let q = DeliveryQuery {
+            channel: Some("email".into()),
+            status: Some(" ".into()),
+            page: None,
+        };
+        assert_eq!(q.to_query_string(), "channel=email");
+        assert_eq!(q.with_page(3).to_query_string(), "channel=email&page=3");
     }
 
     #[test]

@@ -218,6 +218,8 @@ both_backends!(
             "/closures",
             "/roles",
             "/calendar",
+            "/gallery",
+            "/deliveries",
         ] {
             let r = anonymous.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FOUND, "{page}");
@@ -245,6 +247,8 @@ both_backends!(
             "/closures",
             "/roles",
             "/calendar",
+            "/gallery",
+            "/deliveries",
         ] {
             let r = desk.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{page}");
@@ -273,12 +277,18 @@ both_backends!(
             ("/closures", "absences"),
             ("/roles", "permission-matrix"),
             ("/calendar", "calendar-column"),
+            ("/gallery", "gallery-add"),
+            ("/deliveries", "deliveries-filters"),
+            ("/settings", "notification-settings-form"),
         ] {
             let r = owner.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::OK, "{page}");
             let html = r.text().await.unwrap();
             assert!(html.contains(marker), "{page} lacks {marker}");
             assert!(html.contains("data-testid=\"nav-dashboard\""), "{page} menu");
+            // The header is rendered on the server too: who is signed in, and the bell.
+            assert!(html.contains("data-testid=\"current-user\""), "{page} header");
+            assert!(html.contains("data-testid=\"bell\""), "{page} bell");
         }
         // `/` sends each role to its first page; a signed-in visit to /login goes on.
         let r = owner.get(app.url("/")).send().await.unwrap();

@@ -8,6 +8,8 @@ use crate::shared::{errors::FieldError, paging::Pagination};
 
 pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900";
 pub const LABEL: &str = "block text-sm font-medium";
+/// Help under a field.
+pub const HINT: &str = "mt-1 text-xs text-slate-600 dark:text-slate-400";
 
 /// A form's field errors: filled by the client-side parse before sending, or by the server's answer.
 pub type FieldErrors = RwSignal<Vec<FieldError>>;

@@ -56,6 +56,11 @@ pub const NAV: &[NavItem] = &[
         any_of: &[P::SettingsManage, P::ExpertsView],
     },
     NavItem {
+        href: "/gallery",
+        label: "Gallery",
+        any_of: &[P::OffersManage],
+    },
+    NavItem {
         href: "/users",
         label: "Users",
         any_of: &[P::UsersView],
@@ -69,6 +74,11 @@ pub const NAV: &[NavItem] = &[
         href: "/audit",
         label: "Audit log",
         any_of: &[P::AuditView],
+    },
+    NavItem {
+        href: "/deliveries",
+        label: "Deliveries",
+        any_of: &[P::NotificationsSend],
     },
     NavItem {
         href: "/settings",

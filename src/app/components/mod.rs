@@ -1,6 +1,8 @@
+pub mod bell;
 pub mod dialog;
 pub mod form;
 pub mod guard;
+pub mod image_field;
 pub mod layout;
 pub mod presence;
 pub mod theme_toggle;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::guard::use_viewer;
+use super::{bell::Bell, guard::use_viewer};
 use crate::app::server_fns::SignOut;
 
 #[component]
@@ -15,6 +15,7 @@ pub fn UserMenu() -> impl IntoView {
                 match viewer.await {
                     Ok(Some(u)) => view! {
                         <div class="flex items-center gap-3 text-sm">
+                            <Bell/>
                             <a href="/profile" class="hidden rounded-md px-2 py-1 text-slate-700 hover:bg-slate-100 sm:inline dark:text-slate-300 dark:hover:bg-slate-800" title="Your profile" data-testid="current-user">
                                 {u.name} <span class="text-slate-400">" · "{u.role}</span>
                             </a>

@@ -10,11 +10,13 @@ use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
     form::{FieldErrors, FieldMessage, INPUT, LABEL},
     guard::{use_viewer, Guarded},
+    image_field::ImageField,
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_categories, DeleteCategory, SaveCategory};
 use crate::shared::{
     catalog::{Category, CategoryForm},
+    media::Folder,
     permissions::Permission,
 };
 
@@ -200,11 +202,7 @@ fn CategoryEditor(
                 <textarea class=INPUT rows="2" bind:value=description></textarea>
                 <FieldMessage errors field="description"/>
             </label>
-            <label class=LABEL>
-                "Image URL"
-                <input type="url" class=INPUT bind:value=image placeholder="https://…"/>
-                <FieldMessage errors field="imageUrl"/>
-            </label>
+            <ImageField label="Image" value=image folder=Folder::Categories errors=errors field="imageUrl" test_id="category-form-image"/>
             <label class=LABEL>
                 "Order in the app"
                 <input type="number" class=INPUT bind:value=order/>

@@ -14,12 +14,14 @@ use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
     form::{Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::{use_viewer, Guarded},
+    image_field::ImageField,
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_experts, Choice, DeleteExpert, ExpertQuery, SaveExpert};
 use crate::shared::{
     appointments::encode,
     catalog::{Expert, ExpertForm},
+    media::Folder,
     permissions::Permission,
 };
 
@@ -289,14 +291,7 @@ fn ExpertDialog() -> impl IntoView {
                                 <textarea class=INPUT rows="2" bind:value=bio></textarea>
                                 <FieldMessage errors field="bio"/>
                             </label>
-                            <div class="col-span-2 flex items-start gap-3">
-                                <label class=format!("{LABEL} flex-1")>
-                                    "Photo URL"
-                                    <input type="url" class=INPUT bind:value=image placeholder="https://…"/>
-                                    <FieldMessage errors field="imageUrl"/>
-                                </label>
-                                <img src=move || image.get() alt="" class="mt-6 h-12 w-12 rounded-full object-cover" class:hidden=move || image.with(|i| i.trim().is_empty())/>
-                            </div>
+                            <ImageField label="Photo" value=image folder=Folder::Experts errors=errors field="imageUrl" class="col-span-2" round=true test_id="expert-form-image"/>
                         </div>
                         <fieldset>
                             <legend class=LABEL>"Services offered"</legend>

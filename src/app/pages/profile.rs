@@ -9,12 +9,14 @@ use crate::app::components::{
     dialog::BUTTON_PRIMARY,
     form::{Alert, FieldErrors, FieldMessage, Loading, INPUT, LABEL},
     guard::Guarded,
+    image_field::ImageField,
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{load_profile, ChangeOwnPassword, SaveProfile};
 use crate::shared::{
     errors::{FieldError, PortalError},
     identity::PASSWORD_RULES,
+    media::Folder,
     permissions::Permission,
     profile::{initials, is_image_url, PasswordForm, ProfileForm, ProfileView},
 };
@@ -170,11 +172,17 @@ fn ProfileEditor(profile: ProfileView) -> impl IntoView {
                     <input type="text" class=INPUT autocomplete="street-address" maxlength="500" value=initial.address bind:value=address data-testid="profile-form-address"/>
                     <FieldMessage errors field="address"/>
                 </label>
-                <label class=format!("{LABEL} sm:col-span-2")>
-                    "Picture URL"
-                    <input type="url" class=INPUT placeholder="https://…" value=initial.profile_image_url bind:value=avatar on:change=move |_| preview.set(avatar.get_untracked()) data-testid="profile-form-avatar"/>
-                    <FieldMessage errors field="profileImageUrl"/>
-                </label>
+                <ImageField
+                    label="Picture"
+                    value=avatar
+                    folder=Folder::Profiles
+                    errors=errors
+                    field="profileImageUrl"
+                    class="sm:col-span-2"
+                    round=true
+                    test_id="profile-form-avatar"
+                    on_settled=Callback::new(move |url| preview.set(url))
+                />
                 <div class="flex justify-end sm:col-span-2">
                     <button type="submit" class=BUTTON_PRIMARY disabled=pending data-testid="profile-form-submit">
                         {move || if pending() { "Saving…" } else { "Save profile" }}

@@ -13,12 +13,14 @@ use crate::app::components::{
     dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
     form::{Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::{use_viewer, Guarded},
+    image_field::ImageField,
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_categories, list_services, DeleteService, SaveService, ServiceQuery};
 use crate::shared::{
     appointments::encode,
     catalog::{Category, Service, ServiceForm},
+    media::Folder,
     permissions::Permission,
 };
 
@@ -324,17 +326,7 @@ fn ServiceEditor(
                 <input type="text" class=INPUT bind:value=tags data-testid="service-form-tags"/>
                 <FieldMessage errors field="tags"/>
             </label>
-            <label class=format!("{LABEL} col-span-2")>
-                "Image URL"
-                <input type="url" class=INPUT bind:value=image placeholder="https://…" data-testid="service-form-image"/>
-                <FieldMessage errors field="imageUrl"/>
-            </label>
-            {move || {
-                let url = image.get();
-                (url.starts_with("https://") || url.starts_with("http://")).then(|| view! {
-                    <img src=url alt="Preview" class="col-span-2 h-32 w-full rounded object-cover" data-testid="service-form-preview"/>
-                })
-            }}
+            <ImageField label="Image" value=image folder=Folder::Services errors=errors field="imageUrl" class="col-span-2" test_id="service-form-image"/>
             <label class="col-span-2 flex items-center gap-2 text-sm">
                 <input type="checkbox" bind:checked=active/>
                 "Active (customers can book it)"
