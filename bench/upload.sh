@@ -19,7 +19,8 @@ rss_mib() { awk '/^VmRSS/ {print int($2/1024)}' "/proc/$SERVER_PID/status"; }
 hwm_mib() { awk '/^VmHWM/ {print int($2/1024)}' "/proc/$SERVER_PID/status"; }
 
 IMAGE="$WORK/photo.jpg"
-"$IM" -size 4000x3000 plasma:fractal -blur 0x1 +noise Gaussian -quality 75 "$IMAGE"
+# jpeg:extent picks the highest quality that fits: just under the 5 MiB limit.
+"$IM" -size 4000x3000 plasma:fractal -blur 0x1 +noise Gaussian -define jpeg:extent=5000KB "$IMAGE"
 echo "image: $(stat -c %s "$IMAGE") bytes, 4000 × 3000"
 
 port=$(free_port)
