@@ -105,14 +105,7 @@ pub async fn guard(req: Request, next: Next) -> Response {
         BodyKind::Json => serde_json::from_slice::<Value>(&bytes)
             .ok()
             .and_then(|v| control_in_json(&v, &mut String::new()))
-            .map(|path| match surface {
-                // A server function's body is its arguments by name (`{"form": {…}}`); the form's
-                // own field names are what the portal shows errors under, as its parsers do.
-                Surface::ServerFn => path
-                    .split_once('.')
-                    .map_or(path.clone(), |(_, rest)| rest.to_owned()),
-                _ => path,
-            }),
+            .map(|path| shown_field(surface, path)),
         BodyKind::Form => control_in_pairs(&bytes),
         BodyKind::Other => None,
     };
@@ -120,6 +113,16 @@ pub async fn guard(req: Request, next: Next) -> Response {
         return surface.error(control_error(&field));
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The field a JSON path is reported under. A server function's body is its arguments by name
+/// (`{"form": {…}}`); the form's own field names are what the portal shows errors under, as its
+/// parsers do. An array argument (`hours[0].start`) is the form itself, and keeps its path.
+fn shown_field(surface: Surface, path: String) -> String {
+    match (surface, path.split_once('.')) {
+        (Surface::ServerFn, Some((arg, rest))) if !arg.contains('[') => rest.to_owned(),
+        _ => path,
+    }
 }
 
 fn control_error(field: &str) -> AppError {
@@ -196,6 +199,20 @@ mod tests {
     use super::*;
     use axum::http::StatusCode;
     use serde_json::json;
+
+    #[test]
+    fn server_functions_report_the_form_field_not_the_argument() {
+        let shown = |surface, path: &str| shown_field(surface, path.to_owned());
+        assert_eq!(shown(Surface::ServerFn, "form.caption"), "caption");
+        assert_eq!(
+            shown(Surface::ServerFn, "settings.texts.paid.title"),
+            "texts.paid.title"
+        );
+        assert_eq!(shown(Surface::ServerFn, "hours[0].start"), "hours[0].start");
+        assert_eq!(shown(Surface::ServerFn, "caption"), "caption");
+        assert_eq!(shown(Surface::Api, "items[1].note"), "items[1].note");
+        assert_eq!(shown(Surface::Api, "form.caption"), "form.caption");
+    }
 
     #[test]
     fn finds_the_path_of_a_control_character() {

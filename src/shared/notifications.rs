@@ -202,7 +202,7 @@ pub struct LogFilter {
 
 /// The channels and states the log's filters offer.
 pub const CHANNELS: &[&str] = &["email", "push", "sms"];
-pub const DELIVERY_STATES: &[&str] = &["pending", "sent", "logged", "failed"];
+pub const DELIVERY_STATES: &[&str] = &["pending", "sending", "sent", "logged", "failed"];
 
 /// The delivery log's filters as typed in the query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

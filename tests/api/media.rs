@@ -304,24 +304,39 @@ both_backends!(
         .await;
         let kept = kept["data"]["imageUrl"].as_str().unwrap().to_owned();
         let dropped = dropped["data"]["imageUrl"].as_str().unwrap().to_owned();
+        // Saved under another base (a CDN in front, a changed PUBLIC_URL): still the same picture.
+        let key = kept.split("/uploads/").nth(1).unwrap();
         crate::booking::call(
             &app,
             reqwest::Method::PUT,
             "/profile",
             Some(&token),
-            Some(serde_json::json!({ "profileImageUrl": kept })),
+            Some(serde_json::json!({ "profileImageUrl": format!("https://cdn.example.com/media/{key}") })),
         )
         .await;
         // A fresh upload is never swept (its save may be on its way).
         assert_eq!(pulse::server::media::sweep(&app.state).await.unwrap(), 0);
-        images::Entity::update_many()
-            .col_expr(
-                images::Column::CreatedAt,
-                Expr::value(chrono::Utc::now() - chrono::Duration::days(2)),
-            )
-            .exec(&app.state.db)
-            .await
-            .unwrap();
+        let age = || {
+            images::Entity::update_many()
+                .col_expr(
+                    images::Column::CreatedAt,
+                    Expr::value(chrono::Utc::now() - chrono::Duration::days(2)),
+                )
+                .exec(&app.state.db)
+        };
+        age().await.unwrap();
+        // The same picture uploaded again starts its day again.
+        upload(
+            &app,
+            Some(&token),
+            "profiles",
+            picture(31, 30, ImageFormat::Png),
+            "image/png",
+        )
+        .await;
+        assert_eq!(pulse::server::media::sweep(&app.state).await.unwrap(), 0);
+        assert_eq!(fetch(&dropped).await.status(), 200);
+        age().await.unwrap();
         assert_eq!(pulse::server::media::sweep(&app.state).await.unwrap(), 1);
         assert_eq!(fetch(&kept).await.status(), 200);
         assert_eq!(fetch(&dropped).await.status(), 404);

@@ -37,7 +37,8 @@ pub fn Bell() -> impl IntoView {
                 class="relative rounded-md p-2 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
                 aria-label=label
                 aria-expanded=move || open.get().to_string()
-                aria-haspopup="true"
+                aria-haspopup="dialog"
+                aria-controls="bell-panel"
                 data-testid="bell"
                 on:click=move |_| open.update(|o| *o = !*o)
             >
@@ -58,6 +59,7 @@ pub fn Bell() -> impl IntoView {
                 <div class="fixed inset-0 z-30" aria-hidden="true" on:click=move |_| open.set(false)></div>
                 <div
                     class="absolute right-0 z-40 mt-2 w-80 max-w-[90vw] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-lg dark:border-slate-700 dark:bg-slate-900"
+                    id="bell-panel"
                     role="dialog"
                     aria-label="Notifications"
                     data-testid="bell-panel"

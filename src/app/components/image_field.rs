@@ -91,7 +91,10 @@ pub fn ImageField(
                 on:drop=move |ev: leptos::ev::DragEvent| {
                     ev.prevent_default();
                     dragging.set(false);
-                    send(dropped_file(&ev));
+                    // One upload at a time: a second could finish first and be overwritten.
+                    if state.get_untracked() != Upload::Sending {
+                        send(dropped_file(&ev));
+                    }
                 }
             >
                 <div class=format!("flex h-20 w-20 shrink-0 items-center justify-center overflow-hidden bg-slate-100 text-slate-500 dark:bg-slate-800 dark:text-slate-400 {preview_shape}")>
@@ -228,16 +231,19 @@ fn start_upload(
     state.set(Upload::Sending);
     leptos::task::spawn_local(async move {
         match upload_image(form.into()).await {
+            // The form may be gone by now (a dialog closed, a page left): `try_` does nothing then.
             Ok(stored) => {
-                value.set(stored.image_url.clone());
-                state.set(Upload::Idle);
-                done.run(stored.image_url);
+                value.try_set(stored.image_url.clone());
+                state.try_set(Upload::Idle);
+                done.try_run(stored.image_url);
             }
-            Err(e) => state.set(Upload::Failed(
-                e.field("image").map(str::to_owned).unwrap_or(e.message),
-            )),
+            Err(e) => {
+                state.try_set(Upload::Failed(
+                    e.field("image").map(str::to_owned).unwrap_or(e.message),
+                ));
+            }
         }
-        local_preview.set(None);
+        local_preview.try_set(None);
         if let Some(url) = object_url {
             let _ = web_sys::Url::revoke_object_url(&url);
         }

@@ -66,6 +66,7 @@ fn channel_label(channel: &str) -> &'static str {
 fn state_label(status: &str) -> &'static str {
     match status {
         "pending" => "Pending",
+        "sending" => "Sending",
         "sent" => "Sent",
         "logged" => "Logged (not sent)",
         "failed" => "Failed",
@@ -106,7 +107,7 @@ fn Deliveries() -> impl IntoView {
             <div class="mb-4">
                 <h1 class="text-2xl font-bold tracking-tight">"Deliveries"</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                    "Every email, push and text message, newest first. A failed one was tried five times; send it again once its cause is fixed."
+                    "Every email, push and text message, newest first. A failed one was tried until retrying could not help; send it again once its cause is fixed."
                 </p>
             </div>
             <Form method="GET" action="" attr:class="mb-4 grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4 dark:border-slate-800 dark:bg-slate-900" attr:data-testid="deliveries-filters">
@@ -184,6 +185,7 @@ fn DeliveryLine(row: DeliveryRow, retry: ServerAction<RetryDelivery>) -> impl In
         n => format!("{n} tries"),
     };
     let pending = move || retry.pending().get();
+    let (subject_label, recipient_label) = (d.subject.clone(), d.recipient.clone());
     view! {
         <tr data-testid="delivery-row" data-status=d.status.clone() data-channel=d.channel.clone()>
             <td class="whitespace-nowrap px-4 py-3 tabular-nums">
@@ -212,6 +214,7 @@ fn DeliveryLine(row: DeliveryRow, retry: ServerAction<RetryDelivery>) -> impl In
                         type="button"
                         class=BUTTON_SMALL
                         disabled=pending
+                        aria-label=format!("Send again: {subject_label} to {recipient_label}")
                         data-testid="delivery-retry"
                         on:click=move |_| { retry.dispatch(RetryDelivery { id }); }
                     >

@@ -88,6 +88,7 @@ fn Gallery() -> impl IntoView {
                                 <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="gallery-list">
                                     {items.into_iter().enumerate().map(|(i, item)| {
                                         let id = item.id;
+                                        let name = item.caption.clone().unwrap_or_else(|| format!("picture {}", i + 1));
                                         let (for_edit, for_remove) = (item.clone(), item.clone());
                                         view! {
                                             <li
@@ -107,13 +108,13 @@ fn Gallery() -> impl IntoView {
                                                         })}
                                                     </div>
                                                     <div class="flex shrink-0 items-center gap-1">
-                                                        <button type="button" class=BUTTON_SMALL disabled=move || i == 0 || shift.pending().get() aria-label="Move earlier" data-testid="gallery-earlier"
+                                                        <button type="button" class=BUTTON_SMALL disabled=move || i == 0 || shift.pending().get() aria-label=format!("Move {name} earlier") data-testid="gallery-earlier"
                                                             on:click=move |_| { shift.dispatch(MoveGalleryPicture { id, earlier: true }); }>"↑"</button>
-                                                        <button type="button" class=BUTTON_SMALL disabled=move || i == last || shift.pending().get() aria-label="Move later" data-testid="gallery-later"
+                                                        <button type="button" class=BUTTON_SMALL disabled=move || i == last || shift.pending().get() aria-label=format!("Move {name} later") data-testid="gallery-later"
                                                             on:click=move |_| { shift.dispatch(MoveGalleryPicture { id, earlier: false }); }>"↓"</button>
-                                                        <button type="button" class=BUTTON_SMALL data-testid="gallery-edit"
+                                                        <button type="button" class=BUTTON_SMALL aria-label=format!("Edit {name}") data-testid="gallery-edit"
                                                             on:click=move |_| { editing.set(Some(for_edit.clone())); edit_open.set(true); }>"Edit"</button>
-                                                        <button type="button" class=BUTTON_SMALL_DANGER data-testid="gallery-remove"
+                                                        <button type="button" class=BUTTON_SMALL_DANGER aria-label=format!("Remove {name}") data-testid="gallery-remove"
                                                             on:click=move |_| { removing.set(Some(for_remove.clone())); remove_open.set(true); }>"Remove"</button>
                                                     </div>
                                                 </div>

@@ -204,6 +204,7 @@ pub async fn book(
     // confirms it. `payNow` is accepted (the app always sends it) and the slot is held meanwhile.
     booking.user_id = user_id;
     booking.pay_now = false;
+    booking.payment_method = None;
     let rules = booking::rules(&state).await?;
     let appointment = appts::book(&state, &rules, booking, None).await?;
     let message = format!(

@@ -152,21 +152,32 @@ fn identity_of(p: &crate::server::identity::accounts::Principal, session: Option
     }
 }
 
-/// The connect middleware: decides who the socket is, or refuses it.
+/// The connect middleware: decides who the socket is, or refuses it; then gives the socket its
+/// handlers and rooms. socketioxide tells the client it is connected when the middleware is done
+/// and only then spawns the connect handler, so anything registered there could miss what a
+/// client sends (or is sent) at once, as the app's `join-user` right after `connect`.
 async fn authenticate<A: Adapter>(
     s: SocketRef<A>,
     TryData(auth): TryData<Handshake>,
     State(app): State<AppState>,
 ) -> Result<(), Refused> {
+    identify(&s, auth.ok().and_then(|a| a.token), &app).await?;
+    register(&s);
+    Ok(())
+}
+
+async fn identify<A: Adapter>(
+    s: &SocketRef<A>,
+    token: Option<String>,
+    app: &AppState,
+) -> Result<(), Refused> {
     let parts = s.req_parts();
-    let explicit = auth
-        .ok()
-        .and_then(|a| a.token)
+    let explicit = token
         .or_else(|| query_token(parts.uri.query()))
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
     if let Some(token) = explicit {
-        return match access::caller(&app, &token).await {
+        return match access::caller(app, &token).await {
             Ok(Caller::User(p)) if p.user.must_change_password => Err(Refused(
                 "You must change your password before you continue.".into(),
             )),
@@ -185,16 +196,15 @@ async fn authenticate<A: Adapter>(
     // The portal's cookie, from this site only: a browser sends cookies on a cross-site WebSocket
     // too, so another site must not ride a signed-in session.
     if portal::is_same_origin(&parts.headers, Some(&app.config.public_url)) {
-        if let Some((p, session)) = sessions::principal_from_headers(&app, &parts.headers).await {
+        if let Some((p, session)) = sessions::principal_from_headers(app, &parts.headers).await {
             s.extensions.insert(identity_of(&p, Some(session)));
         }
     }
     Ok(())
 }
 
-async fn on_connect<A: Adapter>(s: SocketRef<A>, State(app): State<AppState>) {
-    // Handlers first: the client may emit as soon as it is connected, before the work below
-    // (which waits on Redis) is done.
+/// The socket's event handlers and rooms, in place before the client hears it is connected.
+fn register<A: Adapter>(s: &SocketRef<A>) {
     s.on("join-admin", async |s: SocketRef<A>, ack: AckSender<A>| {
         let reply = match s.extensions.get::<Identity>() {
             None => REFUSED_NOT_SIGNED_IN,
@@ -277,12 +287,23 @@ async fn on_connect<A: Adapter>(s: SocketRef<A>, State(app): State<AppState>) {
                 s.join(ADMIN_ROOM);
             }
         }
+    }
+}
+
+/// Once connected: presence (which may wait on Redis) and the `connected` greeting.
+async fn on_connect<A: Adapter>(s: SocketRef<A>, State(app): State<AppState>) {
+    if let Some(id) = s.extensions.get::<Identity>() {
         if app.live.presence.joined(id.user_id, &s.id.to_string()).await {
             app.live.publish(Event::Presence {
                 user_id: id.user_id,
                 online: true,
                 last_seen: None,
             });
+        }
+        // Gone while presence was written: its disconnect may have run first, so leave again.
+        if !s.connected() {
+            app.live.presence.left(id.user_id, &s.id.to_string()).await;
+            return;
         }
         let _ = s.emit("connected", &json!({ "userId": id.user_id }));
     }

@@ -165,14 +165,6 @@ pub async fn upload(state: &AppState, who: &Principal, folder: &str, bytes: Vec<
     let name = &digest[..32];
     let key = format!("{}/{name}.{}", folder.as_str(), prepared.extension);
     let thumb_key = format!("{}/{name}-thumb.{}", folder.as_str(), prepared.extension);
-    if !media.exists(&key).await? {
-        media
-            .put(&thumb_key, prepared.thumb.bytes, prepared.content_type)
-            .await?;
-        media
-            .put(&key, prepared.display.bytes, prepared.content_type)
-            .await?;
-    }
     images::Entity::insert(images::ActiveModel {
         key: Set(key.clone()),
         folder: Set(folder.as_str().to_owned()),
@@ -190,6 +182,15 @@ pub async fn upload(state: &AppState, who: &Principal, folder: &str, bytes: Vec<
     )
     .exec(&state.db)
     .await?;
+    // The row first: from then on the sweep leaves the picture alone for a day.
+    if !media.exists(&key).await? {
+        media
+            .put(&thumb_key, prepared.thumb.bytes, prepared.content_type)
+            .await?;
+        media
+            .put(&key, prepared.display.bytes, prepared.content_type)
+            .await?;
+    }
     Ok(Uploaded {
         image_url: media.url(&key),
         thumbnail_url: media.url(&thumb_key),
@@ -233,10 +234,19 @@ pub async fn sweep(state: &AppState) -> AppResult<u64> {
         if referenced(&state.db, &image.key).await? {
             continue;
         }
-        let thumb = thumb_key(&image.key);
+        // Claimed by deleting its row while it is still past its day: the same picture uploaded
+        // since restarted the day, and keeps its files.
+        let claimed = images::Entity::delete_many()
+            .filter(images::Column::Key.eq(image.key.as_str()))
+            .filter(images::Column::CreatedAt.lt(cutoff))
+            .exec(&state.db)
+            .await?
+            .rows_affected;
+        if claimed == 0 {
+            continue;
+        }
         state.media.delete(&image.key).await?;
-        state.media.delete(&thumb).await?;
-        images::Entity::delete_by_id(image.key).exec(&state.db).await?;
+        state.media.delete(&thumb_key(&image.key)).await?;
         removed += 1;
     }
     Ok(removed)

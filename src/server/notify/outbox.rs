@@ -6,7 +6,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -149,7 +149,10 @@ pub async fn deliver_due(
     log_bodies: bool,
     retry: Retry,
 ) -> AppResult<usize> {
-    let now = Utc::now();
+    // Whole milliseconds: the lease written here is compared again when the result is written,
+    // and both databases keep milliseconds exactly.
+    let now = Utc::now().trunc_subsecs(3);
+    let lease = now + LEASE;
     // Due: pending ones whose time has come, and claims whose lease ran out.
     let due = outbox::Entity::find()
         .filter(outbox::Column::Status.is_in(["pending", "sending"]))
@@ -164,7 +167,7 @@ pub async fn deliver_due(
         // ahead, so the others' conditions fail (the update re-checks them on the row it locks).
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + LEASE))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(lease))
             .filter(outbox::Column::Id.eq(row.id))
             .filter(outbox::Column::Status.eq(row.status.as_str()))
             .filter(outbox::Column::NextAttemptAt.lte(now))
@@ -180,48 +183,76 @@ pub async fn deliver_due(
         futures_util::future::join_all(claimed_rows.iter().map(|row| deliver(row, channels, log_bodies)))
             .await;
     let handled = claimed_rows.len();
+    // Every result is written, whatever happens to one of them: a row left unsettled would be
+    // sent again when its lease runs out.
     for (row, outcome) in claimed_rows.into_iter().zip(outcomes) {
-        settle(db, row, outcome, retry).await?;
+        let id = row.id;
+        if let Err(e) = settle(db, row, outcome, retry, lease).await {
+            tracing::warn!(error = %e, %id, "outbox: could not record a delivery's result");
+        }
     }
     Ok(handled)
 }
 
+/// Records what became of a claimed row, only while this instance's claim still holds: if the
+/// lease ran out and another instance took the row (or staff sent it again), its result stands.
 async fn settle(
     db: &DatabaseConnection,
     row: outbox::Model,
     outcome: Outcome,
     retry: Retry,
+    lease: chrono::DateTime<Utc>,
 ) -> AppResult<()> {
     let attempts = row.attempts + 1;
-    let mut active: outbox::ActiveModel = row.clone().into();
-    active.attempts = Set(attempts);
+    let now = Utc::now();
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::NextAttemptAt.eq(lease));
+    let mut gone = false;
     match outcome {
         Outcome::Sent | Outcome::Logged => {
-            let logged = matches!(outcome, Outcome::Logged);
-            active.status = Set(if logged { "logged" } else { "sent" }.into());
-            active.sent_at = Set(Some(Utc::now()));
-            active.last_error = Set(None);
+            let state = if matches!(outcome, Outcome::Logged) {
+                "logged"
+            } else {
+                "sent"
+            };
+            update = update
+                .col_expr(outbox::Column::Status, Expr::value(state))
+                .col_expr(outbox::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(outbox::Column::LastError, Expr::value(Option::<String>::None));
         }
         Outcome::Failed(failure) => {
             tracing::warn!(channel = %row.channel, attempts, error = %failure.message(), "delivery failed");
-            active.last_error = Set(Some(failure.message().chars().take(2000).collect()));
+            let error: String = failure.message().chars().take(2000).collect();
+            update = update.col_expr(outbox::Column::LastError, Expr::value(Some(error)));
             match failure {
                 Failure::Transient(_) if attempts < retry.max_attempts => {
                     // 5 s, 10 s, 20 s … about 10 minutes at the 8th try (by default).
                     let delay = retry.base_ms.saturating_mul(1 << (attempts - 1).clamp(0, 16));
-                    active.status = Set("pending".into());
-                    active.next_attempt_at =
-                        Set(Utc::now() + chrono::Duration::milliseconds(delay.min(86_400_000) as i64));
+                    update = update
+                        .col_expr(outbox::Column::Status, Expr::value("pending"))
+                        .col_expr(
+                            outbox::Column::NextAttemptAt,
+                            Expr::value(now + chrono::Duration::milliseconds(delay.min(86_400_000) as i64)),
+                        );
                 }
                 Failure::Gone(_) => {
-                    active.status = Set("failed".into());
-                    forget_device(db, &row).await?;
+                    update = update.col_expr(outbox::Column::Status, Expr::value("failed"));
+                    gone = true;
                 }
-                _ => active.status = Set("failed".into()),
+                _ => update = update.col_expr(outbox::Column::Status, Expr::value("failed")),
             }
         }
     }
-    active.update(db).await?;
+    if update.exec(db).await?.rows_affected == 0 {
+        tracing::info!(id = %row.id, "outbox: the claim ran out before the result; another took it");
+        return Ok(());
+    }
+    if gone {
+        forget_device(db, &row).await?;
+    }
     Ok(())
 }
 
