@@ -319,7 +319,7 @@ fn configure<A: Adapter>(b: SocketIoBuilder<A>, timings: super::Timings) -> Sock
         .ack_timeout(Duration::from_secs(5))
         .max_payload(64 * 1024)
         .max_buffer_size(64)
-        .ws_read_buffer_size(4 * 1024)
+        .ws_read_buffer_size(1024)
         .transports([TransportType::Polling, TransportType::Websocket])
 }
 
