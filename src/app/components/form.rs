@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::shared::{errors::FieldError, paging::Pagination};
+use crate::shared::{
+    errors::{FieldError, PortalError},
+    paging::Pagination,
+};
 
 pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900";
 pub const LABEL: &str = "block text-sm font-medium";
@@ -62,6 +65,16 @@ pub fn Pager(pagination: Pagination, href: impl Fn(u64) -> String + 'static) -> 
                 }}
             </div>
         </nav>
+    }
+}
+
+/// Why a filtered list did not load: the refused filters, named, or the error itself.
+pub fn list_problem(what: &str, e: &PortalError) -> String {
+    if e.errors.is_empty() {
+        format!("Could not load {what}: {}", e.message)
+    } else {
+        let fields: Vec<&str> = e.errors.iter().map(|f| f.message.as_str()).collect();
+        format!("Check the filters: {}", fields.join(" "))
     }
 }
 

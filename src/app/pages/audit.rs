@@ -11,13 +11,12 @@ use leptos_router::{
 
 use crate::app::components::{
     dialog::{BUTTON_PRIMARY, BUTTON_SECONDARY},
-    form::{Alert, Empty, Loading, Pager, INPUT, LABEL},
+    form::{list_problem, Alert, Empty, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
 };
 use crate::app::server_fns::list_audit_log;
 use crate::shared::{
     audit::{AuditEntry, AuditQuery},
-    errors::PortalError,
     permissions::Permission,
 };
 
@@ -45,16 +44,6 @@ fn url_query() -> Memo<AuditQuery> {
             page: get("page"),
         }
     })
-}
-
-/// A refused filter names its fields; say which.
-fn problem(e: &PortalError) -> String {
-    if e.errors.is_empty() {
-        format!("Could not load the audit log: {}", e.message)
-    } else {
-        let fields: Vec<&str> = e.errors.iter().map(|f| f.message.as_str()).collect();
-        format!("Check the filters: {}", fields.join(" "))
-    }
 }
 
 #[component]
@@ -96,7 +85,7 @@ fn Audit() -> impl IntoView {
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Err(e) => view! { <Alert message=problem(&e)/> }.into_any(),
+                        Err(e) => view! { <Alert message=list_problem("the audit log", &e)/> }.into_any(),
                         Ok(page) => {
                             let pagination = page.pagination;
                             let rows = page.entries;

@@ -11,13 +11,12 @@ use leptos_router::{
 
 use crate::app::components::{
     dialog::{BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL},
-    form::{Alert, Empty, Loading, Pager, INPUT, LABEL},
+    form::{list_problem, Alert, Empty, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{list_deliveries, RetryDelivery};
 use crate::shared::{
-    errors::PortalError,
     notifications::{DeliveryQuery, DeliveryRow, CHANNELS, DELIVERY_STATES},
     permissions::Permission,
 };
@@ -43,15 +42,6 @@ fn url_query() -> Memo<DeliveryQuery> {
             page: get("page"),
         }
     })
-}
-
-fn problem(e: &PortalError) -> String {
-    if e.errors.is_empty() {
-        format!("Could not load the deliveries: {}", e.message)
-    } else {
-        let fields: Vec<&str> = e.errors.iter().map(|f| f.message.as_str()).collect();
-        format!("Check the filters: {}", fields.join(" "))
-    }
 }
 
 fn channel_label(channel: &str) -> &'static str {
@@ -131,7 +121,7 @@ fn Deliveries() -> impl IntoView {
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Err(e) => view! { <Alert message=problem(&e)/> }.into_any(),
+                        Err(e) => view! { <Alert message=list_problem("the deliveries", &e)/> }.into_any(),
                         Ok(page) => {
                             let pagination = page.pagination;
                             let rows = page.rows;
