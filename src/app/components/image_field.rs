@@ -71,9 +71,11 @@ pub fn ImageField(
         }
     };
     let preview_shape = if round { "rounded-full" } else { "rounded-md" };
+    // The field is a group named by its label; its file input says what it is for.
+    let (label_id, group_label) = (id("label"), id("label"));
     view! {
-        <div class=format!("block {class}")>
-            <span class=LABEL>{label}</span>
+        <div class=format!("block {class}") role="group" aria-labelledby=group_label>
+            <span class=LABEL id=label_id>{label}</span>
             <div
                 class="mt-1 flex items-center gap-4 rounded-md border-2 border-dashed p-3 transition-colors"
                 class=("border-indigo-500", move || dragging.get())
@@ -114,6 +116,7 @@ pub fn ImageField(
                                 type="file"
                                 class="sr-only"
                                 accept="image/jpeg,image/png,image/webp,image/gif"
+                                aria-label=format!("Choose a file for {label}")
                                 data-testid=id("file")
                                 disabled=move || state.get() == Upload::Sending
                                 on:change=move |ev| send(chosen_file(&ev))

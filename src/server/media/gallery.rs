@@ -40,8 +40,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, active_only: bool) -> AppResult<Ve
 }
 
 /// Adds a picture: an http(s) URL (an upload's, or an outside one) and an optional caption.
-pub async fn add<C: ConnectionTrait>(
-    db: &C,
+pub async fn add(
+    db: &DatabaseConnection,
     actor: Uuid,
     image_url: &str,
     caption: &str,
@@ -50,6 +50,9 @@ pub async fn add<C: ConnectionTrait>(
         .map_err(|e| AppError::Validation(vec![FieldError::new("imageUrl", e)]))?
         .ok_or_else(|| AppError::field("imageUrl", "An image is required"))?;
     let caption = text::optional_line("caption", caption, 300)?;
+    // The picture and its audit entry are written together.
+    let txn = db.begin().await?;
+    let db = &txn;
     let next = entity::Entity::find()
         .order_by_desc(entity::Column::DisplayOrder)
         .one(db)
@@ -66,6 +69,7 @@ pub async fn add<C: ConnectionTrait>(
     .insert(db)
     .await?;
     record(db, actor, "gallery.added", &row).await?;
+    txn.commit().await?;
     Ok(row.into())
 }
 
@@ -85,7 +89,9 @@ async fn record<C: ConnectionTrait>(db: &C, actor: Uuid, action: &str, row: &ent
     .await
 }
 
-pub async fn remove<C: ConnectionTrait>(db: &C, actor: Uuid, id: Uuid) -> AppResult<()> {
+pub async fn remove(db: &DatabaseConnection, actor: Uuid, id: Uuid) -> AppResult<()> {
+    let txn = db.begin().await?;
+    let db = &txn;
     let row = entity::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -94,18 +100,22 @@ pub async fn remove<C: ConnectionTrait>(db: &C, actor: Uuid, id: Uuid) -> AppRes
     if n == 0 {
         return Err(AppError::not_found("Picture"));
     }
-    record(db, actor, "gallery.removed", &row).await
+    record(db, actor, "gallery.removed", &row).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Changes a picture's caption and whether the app shows it.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
+pub async fn update(
+    db: &DatabaseConnection,
     actor: Uuid,
     id: Uuid,
     caption: &str,
     is_active: bool,
 ) -> AppResult<GalleryItem> {
     let caption = text::optional_line("caption", caption, 300)?;
+    let txn = db.begin().await?;
+    let db = &txn;
     let row = entity::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -115,6 +125,7 @@ pub async fn update<C: ConnectionTrait>(
     active.is_active = Set(is_active);
     let row = active.update(db).await?;
     record(db, actor, "gallery.updated", &row).await?;
+    txn.commit().await?;
     Ok(row.into())
 }
 

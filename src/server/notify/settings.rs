@@ -20,12 +20,15 @@ pub async fn get<C: ConnectionTrait>(db: &C) -> AppResult<NotificationSettings> 
     Ok(stored.unwrap_or_default())
 }
 
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
+pub async fn update(
+    db: &sea_orm::DatabaseConnection,
     actor: uuid::Uuid,
     settings: &NotificationSettings,
 ) -> AppResult<()> {
     check(settings).map_err(AppError::Validation)?;
+    // The settings and their audit entry are written together.
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let db = &txn;
     // The row exists once the booking rules have been read.
     crate::server::booking::settings::get(db, chrono_tz::UTC).await?;
     let row = business_settings::Entity::find_by_id(1)
@@ -47,5 +50,7 @@ pub async fn update<C: ConnectionTrait>(
                 serde_json::json!({ "email": settings.email, "push": settings.push, "sms": settings.sms }),
             ),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
