@@ -84,6 +84,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     result
 }
 
+/// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE): a
+/// deferred one that read first cannot upgrade once another connection has written, and fails at
+/// once with "database is locked" instead of waiting its turn under the busy timeout. Postgres
+/// ignores the mode.
+pub async fn write_txn(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let options = sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    sea_orm::TransactionTrait::begin_with_options(db, options).await
+}
+
 /// The path of a `sqlite:` URL's file, or `None` for an in-memory database.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url

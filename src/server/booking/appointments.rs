@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -220,7 +220,7 @@ pub async fn book(
             updated_at: Set(now),
         };
         // The booking and what it tells the customer are written together.
-        let txn = db.begin().await?;
+        let txn = crate::server::db::write_txn(db).await?;
         match row.insert(&txn).await {
             Ok(saved) => {
                 let booked = view(&txn, rules, saved).await?;
@@ -353,7 +353,7 @@ async fn write_and_announce(
     change: AppointmentChange,
     notice: Notice,
 ) -> AppResult<AppointmentView> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let saved = update_unless_changed(&txn, active, expected_status).await?;
     let changed = view(&txn, rules, saved).await?;
     notices::appointment(&txn, &state.channels, notice, &changed).await?;

@@ -1,10 +1,7 @@
 //! When experts work: weekly hours with breaks, time off, and business-wide closures.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,7 +40,7 @@ pub async fn replace_week(
     ranges: &[HoursRange],
 ) -> AppResult<Vec<HoursRange>> {
     let parsed = parse_week(ranges).map_err(AppError::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     experts::find(&txn, expert_id).await?;
     working_hours::Entity::delete_many()
         .filter(working_hours::Column::ExpertId.eq(expert_id))

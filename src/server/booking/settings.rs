@@ -1,7 +1,7 @@
 //! The business's booking rules: one row, created with defaults on first read.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -98,7 +98,7 @@ pub async fn update(
     actor: Uuid,
     change: SettingsChange,
 ) -> AppResult<Settings> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let current = get(&txn, default_tz).await?;
     let mut errors = Vec::new();
     let mut next = current.clone();

@@ -4,7 +4,7 @@
 //! Each reservation that expires is announced like any cancellation, by whichever instance
 //! expired it.
 
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::availability::Rules;
 use crate::server::{
@@ -35,7 +35,7 @@ pub async fn expire_due(state: &AppState, rules: &Rules) -> AppResult<u64> {
     let mut count = 0;
     for id in ids {
         // The expiry and the customer's notice are written together.
-        let txn = state.db.begin().await?;
+        let txn = crate::server::db::write_txn(&state.db).await?;
         let n = appointments::Entity::update_many()
             .col_expr(
                 appointments::Column::Status,

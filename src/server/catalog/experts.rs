@@ -10,7 +10,7 @@ use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, Func},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -104,7 +104,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Mod
 
 pub async fn create_in(db: &sea_orm::DatabaseConnection, form: &ExpertForm) -> AppResult<Expert> {
     let changes = form.parse(true).map_err(AppError::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let now = Utc::now();
     let row = entity::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -207,7 +207,7 @@ async fn apply<C: ConnectionTrait>(db: &C, row: entity::Model, changes: Changes)
 
 pub async fn update_in(db: &sea_orm::DatabaseConnection, id: Uuid, form: &ExpertForm) -> AppResult<Expert> {
     let changes = form.parse(false).map_err(AppError::Validation)?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let row = find(&txn, id).await?;
     apply(&txn, row, changes).await?;
     txn.commit().await?;

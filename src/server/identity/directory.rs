@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -223,7 +223,7 @@ pub async fn update(
     role_id: Option<Uuid>,
     is_active: Option<bool>,
 ) -> AppResult<UserRow> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let (mut user, role) = find_with_role(&txn, id).await?;
     crate::server::rbac::roles::ensure_outranks(&txn, actor, role.as_ref()).await?;
     let before = (user.role_id, user.is_active);
@@ -286,7 +286,7 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
     if id == actor.user.id {
         return Err(AppError::BadRequest("You cannot delete your own account.".into()));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let (user, role) = find_with_role(&txn, id).await?;
     crate::server::rbac::roles::ensure_outranks(&txn, actor, role.as_ref()).await?;
     if is_owner(&role) {

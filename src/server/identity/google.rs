@@ -8,9 +8,7 @@
 //! the person edited in Pulse wins).
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{
@@ -93,7 +91,7 @@ fn ensure_active(user: &users::Model) -> AppResult<()> {
 /// The user id for `claims`, linking or creating in one transaction. A lost race for the link is a
 /// `Conflict`, and nothing of this attempt is kept.
 async fn resolve(state: &AppState, claims: &IdentityClaims, client: &ClientInfo) -> AppResult<Uuid> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let now = Utc::now();
     let link = linked_accounts::Entity::find()
         .filter(linked_accounts::Column::Provider.eq(PROVIDER))

@@ -2,7 +2,7 @@
 //! set-password link (the portal's `/set-password?token=`).
 
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::{
@@ -97,7 +97,7 @@ pub async fn assign_role(
         (e, r) => return Err(AppError::Validation(e.err().into_iter().chain(r.err()).collect())),
     };
     let role = grantable_role(state, actor, role_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let assigned = match accounts::find_by_email(&txn, &email).await? {
         Some(user) => Assigned {
             user: change_role(&txn, actor, user, &role).await?,
@@ -183,7 +183,7 @@ pub async fn assign_role_multiple(
         return Err(AppError::Validation(errors));
     };
     let role = grantable_role(state, actor, role_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let (mut updated, mut missing) = (Vec::new(), Vec::new());
     for email in parsed {
         match accounts::find_by_email(&txn, &email).await? {

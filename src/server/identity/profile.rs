@@ -1,7 +1,7 @@
 //! The caller's own account: profile edits and password changes.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, Set};
 
 use super::{
     accounts::{self, Principal},
@@ -103,7 +103,7 @@ pub async fn update(state: &AppState, who: &Principal, changes: ProfileChanges) 
         return Ok(before.clone());
     }
     active.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let user = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -159,7 +159,7 @@ pub async fn change_password(state: &AppState, who: &Principal, current: &str, n
 /// Emails a code for `change_password_with_code`.
 pub async fn send_change_password_code(state: &AppState, who: &Principal) -> AppResult<()> {
     let email = Email::parse(&who.user.email)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     codes::issue_and_email(
         &txn,
         &state.config.jwt_secret,
@@ -206,7 +206,7 @@ async fn set_password(
     code_id: Option<uuid::Uuid>,
 ) -> AppResult<()> {
     let hash = password::hash(new).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     if let Some(id) = code_id {
         codes::mark_used(&txn, id).await?;
     }

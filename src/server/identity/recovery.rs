@@ -1,7 +1,5 @@
 //! Forgotten passwords, by emailed code. Answers never reveal whether an email has an account.
 
-use sea_orm::TransactionTrait;
-
 use super::{
     accounts,
     codes::{self, Purpose},
@@ -53,7 +51,7 @@ async fn send_reset_code(state: AppState, email: Email) -> AppResult<()> {
         .await?;
         return Ok(());
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     codes::issue_and_email(
         &txn,
         &state.config.jwt_secret,
@@ -100,7 +98,7 @@ pub async fn reset_password_otp(
         .await?
         .ok_or_else(invalid)?;
     let hash = password::hash(&password).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     codes::mark_used(&txn, code_id).await?;
     accounts::store_new_password(
         &txn,
@@ -135,7 +133,7 @@ async fn send_reset_link(state: AppState, email: Email) -> AppResult<()> {
     else {
         return Ok(());
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let token = codes::issue_link(
         &txn,
         &state.config.jwt_secret,
@@ -185,7 +183,7 @@ pub async fn redeem_password_link(
         .await?
         .ok_or_else(|| AppError::BadRequest("This link is invalid or has already been used.".into()))?;
     let hash = password::hash(password).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     codes::mark_used(&txn, code_id).await?;
     accounts::store_new_password(
         &txn,

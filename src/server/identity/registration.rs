@@ -2,7 +2,7 @@
 //! `pending_registrations` until the code comes back, then becomes a verified `User`.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{
@@ -90,7 +90,7 @@ pub async fn register(state: &AppState, form: SignUp) -> AppResult<Email> {
     let hash = password::hash(&password).await?;
     let now = Utc::now();
 
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let waiting = pending_registrations::Entity::find()
         .filter(pending_registrations::Column::Email.eq(email.as_str()))
         .one(&txn)
@@ -179,7 +179,7 @@ pub async fn verify_email(state: &AppState, email: &str, code: &str) -> AppResul
         expired,
     )
     .await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     codes::mark_used(&txn, code_id).await?;
     // The sign-up as it is now, in this transaction: the one the code was issued for.
     let pending = pending_registrations::Entity::find_by_id(pending.id)
@@ -241,7 +241,7 @@ async fn resend(state: &AppState, email: &Email) -> AppResult<()> {
     else {
         return Ok(());
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     send_code(state, &txn, email, pending_expiry(&pending)).await?;
     txn.commit().await?;
     state.outbox_kick.now();

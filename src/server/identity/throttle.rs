@@ -17,7 +17,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -177,7 +177,7 @@ impl Claim {
     /// answer to give: the attempts left, or the lock.
     pub async fn failed(self, db: &DatabaseConnection) -> AppResult<AppError> {
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = crate::server::db::write_txn(db).await?;
         throttle::Entity::update_many()
             .col_expr(throttle::Column::Failures, add(throttle::Column::Failures, 1))
             .col_expr(throttle::Column::InFlight, in_flight_minus_one())

@@ -9,7 +9,7 @@ use jsonwebtoken::{
 use rand::RngCore;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -176,7 +176,7 @@ pub async fn rotate(
     let token_hash = hash(token);
     let now = Utc::now();
     let new_id = Uuid::now_v7();
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     // The write comes first: on SQLite it takes the write lock before any read, so concurrent
     // rotations queue instead of deadlocking; on Postgres the row lock leaves one winner.
     let claimed = refresh_tokens::Entity::update_many()
@@ -249,7 +249,7 @@ pub async fn revoke(db: &DatabaseConnection, token: &str) -> AppResult<Option<Uu
 /// refused from the next request on, on every instance.
 pub async fn end_sign_in(db: &DatabaseConnection, sid: Uuid) -> AppResult<()> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     revoke_family(&txn, sid, now).await?;
     ended_sign_ins::Entity::insert(ended_sign_ins::ActiveModel {
         sid: Set(sid),

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ pub async fn add(
         .ok_or_else(|| AppError::field("imageUrl", "An image is required"))?;
     let caption = text::optional_line("caption", caption, 300)?;
     // The picture and its audit entry are written together.
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let db = &txn;
     let next = entity::Entity::find()
         .order_by_desc(entity::Column::DisplayOrder)
@@ -90,7 +90,7 @@ async fn record<C: ConnectionTrait>(db: &C, actor: Uuid, action: &str, row: &ent
 }
 
 pub async fn remove(db: &DatabaseConnection, actor: Uuid, id: Uuid) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let db = &txn;
     let row = entity::Entity::find_by_id(id)
         .one(db)
@@ -114,7 +114,7 @@ pub async fn update(
     is_active: bool,
 ) -> AppResult<GalleryItem> {
     let caption = text::optional_line("caption", caption, 300)?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let db = &txn;
     let row = entity::Entity::find_by_id(id)
         .one(db)
@@ -132,7 +132,7 @@ pub async fn update(
 /// Moves a picture one place earlier or later, swapping places with its neighbour; at either end
 /// it stays where it is.
 pub async fn shift(db: &DatabaseConnection, id: Uuid, earlier: bool) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let row = entity::Entity::find_by_id(id)
         .one(&txn)
         .await?

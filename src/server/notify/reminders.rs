@@ -8,7 +8,7 @@
 //! reminders are planned afresh. A booking made inside a lead time skips that reminder.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::notices::{self, Notice};
 use crate::server::{
@@ -37,7 +37,7 @@ pub async fn send_due(state: &AppState) -> AppResult<usize> {
             if row.created_at > row.starts_at - lead {
                 continue;
             }
-            let txn = state.db.begin().await?;
+            let txn = crate::server::db::write_txn(&state.db).await?;
             let claimed = appointment_reminders::Entity::insert(appointment_reminders::ActiveModel {
                 appointment_id: Set(row.id),
                 minutes_before: Set(minutes),

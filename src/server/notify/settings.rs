@@ -27,7 +27,7 @@ pub async fn update(
 ) -> AppResult<()> {
     check(settings).map_err(AppError::Validation)?;
     // The settings and their audit entry are written together.
-    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let db = &txn;
     // The row exists once the booking rules have been read.
     crate::server::booking::settings::get(db, chrono_tz::UTC).await?;

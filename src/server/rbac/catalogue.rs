@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::server::entities::{permissions, role_permissions, roles};
 use crate::shared::permissions::{Permission, DEFAULT_ROLES, OWNER_ROLE};
 
 pub async fn sync(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::server::db::write_txn(db).await?;
     let now = Utc::now();
 
     let new_permissions: Vec<permissions::ActiveModel> = Permission::ALL

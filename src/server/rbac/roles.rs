@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -205,7 +205,7 @@ pub async fn create(
         perms.iter(),
         "You cannot grant permissions you do not have",
     )?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let name = checked_name(&txn, &name, None).await?;
     let now = Utc::now();
     let role = roles::ActiveModel {
@@ -234,7 +234,7 @@ pub async fn update(
     name: Option<&str>,
     description: Option<String>,
 ) -> AppResult<RoleView> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let role = find(&txn, id).await?;
     ensure_role_within(&txn, actor, &role).await?;
     let mut active: roles::ActiveModel = role.clone().into();
@@ -271,7 +271,7 @@ pub async fn set_permissions(
     slugs: &[String],
 ) -> AppResult<RoleView> {
     let perms = parse_permissions("permissions", slugs).map_err(AppError::Validation)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     change_grants(&txn, actor, id, &perms).await?;
     txn.commit().await?;
     sign_out_holders(state, &[id]).await?;
@@ -318,7 +318,7 @@ pub async fn set_matrix(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     for (id, perms) in &parsed {
         change_grants(&txn, actor, *id, perms).await?;
     }
@@ -455,7 +455,7 @@ pub async fn delete(
     id: Uuid,
     reassign_to: Option<Uuid>,
 ) -> AppResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
     let role = find(&txn, id).await?;
     if role.is_system {
         return Err(AppError::BadRequest("System roles cannot be deleted.".into()));
