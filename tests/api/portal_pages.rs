@@ -176,6 +176,40 @@ both_backends!(
             ),
             ("list_closures", Args::Form(vec![]), &desk, true),
             ("load_calendar", Args::Json(json!({ "query": {} })), &desk, true),
+            ("load_gallery", Args::Form(vec![]), &desk, true),
+            (
+                "add_gallery_picture",
+                Args::Json(json!({ "form": { "image_url": "", "caption": "" } })),
+                &desk,
+                false,
+            ),
+            (
+                "update_gallery_picture",
+                Args::Json(json!({ "id": id, "caption": "", "is_active": true })),
+                &desk,
+                false,
+            ),
+            (
+                "move_gallery_picture",
+                Args::Json(json!({ "id": id, "earlier": true })),
+                &desk,
+                false,
+            ),
+            (
+                "remove_gallery_picture",
+                Args::Json(json!({ "id": id })),
+                &desk,
+                false,
+            ),
+            ("list_deliveries", Args::Json(json!({ "query": {} })), &desk, true),
+            ("retry_delivery", Args::Json(json!({ "id": id })), &desk, false),
+            ("load_notification_settings", Args::Form(vec![]), &desk, true),
+            (
+                "save_notification_settings",
+                Args::Json(json!({ "settings": { "texts": { "booked": { "title": "", "body": "" } } } })),
+                &desk,
+                false,
+            ),
         ];
         for (name, args, lacking, owner_passes) in &cases {
             let (s, b) = invoke(app, &anonymous, name, args).await;
