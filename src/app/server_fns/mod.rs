@@ -32,3 +32,9 @@ pub use roles::*;
 pub use session::*;
 pub use settings::*;
 pub use users::*;
+
+/// A time as the business reads it: in its time zone, in `format`.
+#[cfg(feature = "ssr")]
+fn local(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, format: &str) -> String {
+    at.with_timezone(&tz).format(format).to_string()
+}

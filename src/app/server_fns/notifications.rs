@@ -36,11 +36,7 @@ pub async fn load_inbox() -> Result<Inbox, PortalError> {
     let entries = entries
         .into_iter()
         .map(|e| {
-            let when = e
-                .created_at
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M")
-                .to_string();
+            let when = super::local(e.created_at, tz, "%Y-%m-%d %H:%M");
             (e, when)
         })
         .collect();
@@ -81,7 +77,7 @@ pub async fn list_deliveries(query: DeliveryQuery) -> Result<DeliveryList, Porta
     let (deliveries, pagination) = log::list(&state.db, &filter, page)
         .await
         .map_err(portal::portal_error)?;
-    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let local = |t| super::local(t, tz, "%Y-%m-%d %H:%M");
     let rows = deliveries
         .into_iter()
         .map(|d| DeliveryRow {

@@ -81,9 +81,7 @@ pub struct Invited {
 }
 
 #[cfg(feature = "ssr")]
-fn local(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, format: &str) -> String {
-    at.with_timezone(&tz).format(format).to_string()
-}
+use super::local;
 
 #[cfg(feature = "ssr")]
 fn summary(row: crate::server::identity::directory::UserRow, tz: chrono_tz::Tz) -> UserSummary {

@@ -199,12 +199,8 @@ pub async fn book(
     user.require(Permission::AppointmentsCreate)?;
     let user_id = Some(user.0.user.id);
     let mut booking = form.parse().map_err(AppError::Validation)?;
-    // A customer books for their own account, whatever the body says; and what they say about
-    // payment proves nothing: a booking is paid only when staff record it or a payment provider
-    // confirms it. `payNow` is accepted (the app always sends it) and the slot is held meanwhile.
+    // A customer books for their own account, whatever the body says.
     booking.user_id = user_id;
-    booking.pay_now = false;
-    booking.payment_method = None;
     let rules = booking::rules(&state).await?;
     let appointment = appts::book(&state, &rules, booking, None).await?;
     let message = format!(

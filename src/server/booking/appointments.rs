@@ -128,7 +128,8 @@ pub async fn count_referencing<C: ConnectionTrait>(
 }
 
 /// Books an appointment. With no expert chosen, the least-booked free qualified expert that day
-/// gets it. `created_by` is the staff member booking on someone's behalf.
+/// gets it. `created_by` is the staff member booking on someone's behalf; `None` is a customer booking
+/// for themselves.
 pub async fn book(
     state: &AppState,
     rules: &Rules,
@@ -136,6 +137,14 @@ pub async fn book(
     created_by: Option<Uuid>,
 ) -> AppResult<AppointmentView> {
     let db = &state.db;
+    let mut booking = booking;
+    // What a customer says about payment proves nothing: a booking is paid at once only when staff
+    // make it (they took the money), later when staff record it or a payment provider confirms
+    // it. `payNow` is accepted (the app always sends it) and the slot is held meanwhile.
+    if created_by.is_none() {
+        booking.pay_now = false;
+        booking.payment_method = None;
+    }
     if let Some(id) = booking.user_id {
         crate::server::entities::users::Entity::find_by_id(id)
             .one(db)

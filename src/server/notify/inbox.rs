@@ -70,12 +70,16 @@ pub async fn mark_all_read<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<
 /// The device token FCM gave the app (`POST /notifications/save-token`); `None` clears it.
 pub async fn set_device<C: ConnectionTrait>(db: &C, user: Uuid, token: Option<&str>) -> AppResult<()> {
     let token = match token {
-        Some(raw) => Some(
-            crate::shared::text::line("fcmToken", raw, 4096)?
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>(),
-        ),
+        Some(raw) => {
+            let token = crate::shared::text::line("fcmToken", raw, 4096)?;
+            // FCM's registration tokens are a few hundred printable ASCII characters.
+            if !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(
+                    crate::shared::errors::FieldError::new("fcmToken", "This is not a device token").into(),
+                );
+            }
+            Some(token)
+        }
         None => None,
     };
     users::Entity::update_many()
