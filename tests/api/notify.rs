@@ -420,6 +420,9 @@ async fn confirmed_in(shop: &Shop, user: uuid::Uuid, minutes: i64) -> uuid::Uuid
         cancelled_at: Set(None),
         cancel_reason: Set(None),
         created_by: Set(None),
+        offer_id: Set(None),
+        discount_minor: Set(0),
+        payment_id: Set(None),
         created_at: Set(now - chrono::Duration::days(1)),
         updated_at: Set(now),
     }
@@ -501,10 +504,11 @@ async fn bench_outbox_drain_with_50_ms_providers() {
             .map(|i| outbox::ActiveModel {
                 id: Set(uuid::Uuid::now_v7()),
                 channel: Set(if i % 2 == 0 { "push" } else { "sms" }.into()),
+                // One message each for 600 people: one person's messages go in order, one at a time.
                 recipient: Set(if i % 2 == 0 {
                     format!("device-{i}")
                 } else {
-                    "+442079460000".into()
+                    format!("+4420794{i:05}")
                 }),
                 subject: Set("Bench".into()),
                 body_text: Set("Bench message".into()),

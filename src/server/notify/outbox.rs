@@ -158,6 +158,7 @@ pub async fn deliver_due(
         .filter(outbox::Column::Status.is_in(["pending", "sending"]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
+        .order_by_asc(outbox::Column::Id)
         .limit(20)
         .all(db)
         .await?;
@@ -179,13 +180,36 @@ pub async fn deliver_due(
         } // else another instance has it
     }
     // The claimed messages go out together: a slow provider is waited for once, not once each.
-    let outcomes =
-        futures_util::future::join_all(claimed_rows.iter().map(|row| deliver(row, channels, log_bodies)))
-            .await;
+    // One recipient's messages go one after another, in the order they were queued, so a resent
+    // code never arrives before the one it replaced.
+    let mut queues: Vec<Vec<usize>> = Vec::new();
+    for (i, row) in claimed_rows.iter().enumerate() {
+        let same = |q: &&mut Vec<usize>| {
+            let first = &claimed_rows[q[0]];
+            first.channel == row.channel && first.recipient == row.recipient
+        };
+        match queues.iter_mut().find(same) {
+            Some(q) => q.push(i),
+            None => queues.push(vec![i]),
+        }
+    }
+    let sent = futures_util::future::join_all(queues.into_iter().map(|queue| {
+        let rows = &claimed_rows;
+        async move {
+            let mut outcomes = Vec::with_capacity(queue.len());
+            for i in queue {
+                outcomes.push((i, deliver(&rows[i], channels, log_bodies).await));
+            }
+            outcomes
+        }
+    }))
+    .await;
+    let mut outcomes: Vec<(usize, Outcome)> = sent.into_iter().flatten().collect();
+    outcomes.sort_unstable_by_key(|(i, _)| *i);
     let handled = claimed_rows.len();
     // Every result is written, whatever happens to one of them: a row left unsettled would be
     // sent again when its lease runs out.
-    for (row, outcome) in claimed_rows.into_iter().zip(outcomes) {
+    for (row, (_, outcome)) in claimed_rows.into_iter().zip(outcomes) {
         let id = row.id;
         if let Err(e) = settle(db, row, outcome, retry, lease).await {
             tracing::warn!(error = %e, %id, "outbox: could not record a delivery's result");
