@@ -69,9 +69,14 @@ pub async fn refresh(
     State(state): State<AppState>,
     Client(client): Client,
     Json(body): Json<RefreshBody>,
-) -> ApiResult<AuthSession> {
-    let session = login::refresh(&state, require_refresh_token(&body)?, &client).await?;
-    Ok(ApiOk::new(session))
+) -> ApiResult<Value> {
+    let token = require_refresh_token(&body)?;
+    // A guest's refresh token renews the guest session, in the shape `/auth/guest` answers.
+    if let Some(g) = login::refresh_guest(&state, token).await? {
+        return Ok(ApiOk::new(guest_body(&g)));
+    }
+    let session = login::refresh(&state, token, &client).await?;
+    Ok(ApiOk::new(json!(session)))
 }
 
 /// `POST /auth/logout`: ends the sign-in of the refresh token in the body, and of the bearer token
@@ -397,12 +402,16 @@ fn guest_user(session_id: uuid::Uuid, role: &crate::shared::auth::RoleInfo) -> V
 /// `POST /auth/guest` (older app builds): a guest token; no account, no refresh token.
 pub async fn guest(State(state): State<AppState>) -> ApiResult<Value> {
     let g = login::guest(&state).await?;
-    Ok(ApiOk::new(json!({
+    Ok(ApiOk::new(guest_body(&g)).message("Continuing as guest"))
+}
+
+/// A guest session as the older app builds read it: both tokens, as a sign-in answers.
+fn guest_body(g: &login::GuestSession) -> Value {
+    json!({
         "user": guest_user(g.session_id, &g.role),
         "accessToken": g.access_token,
-        "refreshToken": null,
+        "refreshToken": g.refresh_token,
         "sessionId": g.session_id,
         "isGuest": true,
-    }))
-    .message("Continuing as guest"))
+    })
 }

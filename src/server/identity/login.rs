@@ -70,6 +70,7 @@ pub async fn logout(state: &AppState, refresh_token: Option<&str>, sid: Option<u
 pub struct GuestSession {
     pub session_id: uuid::Uuid,
     pub access_token: String,
+    pub refresh_token: String,
     pub role: crate::shared::auth::RoleInfo,
 }
 
@@ -78,8 +79,23 @@ pub async fn guest(state: &AppState) -> AppResult<GuestSession> {
     Ok(GuestSession {
         session_id,
         access_token,
+        refresh_token: tokens::issue_guest_refresh(&state.config.jwt_secret, session_id)?,
         role: accounts::guest_role_info(&state.db).await?,
     })
+}
+
+/// Renews a guest session from its refresh token: a new access token for the same session, and a
+/// new refresh token. `None` when the token is not a guest's.
+pub async fn refresh_guest(state: &AppState, token: &str) -> AppResult<Option<GuestSession>> {
+    let Some(session_id) = tokens::verify_guest_refresh(&state.config.jwt_secret, token) else {
+        return Ok(None);
+    };
+    Ok(Some(GuestSession {
+        session_id,
+        access_token: tokens::reissue_guest(&state.config.jwt_secret, session_id)?,
+        refresh_token: tokens::issue_guest_refresh(&state.config.jwt_secret, session_id)?,
+        role: accounts::guest_role_info(&state.db).await?,
+    }))
 }
 
 /// Every rule of an email and password sign-in, for the mobile API and the portal alike:

@@ -92,6 +92,66 @@ pub fn issue_guest(secret: &Secret) -> AppResult<(Uuid, String)> {
     Ok((session_id, token))
 }
 
+/// A guest session's refresh token (older app builds expect both tokens from `POST /auth/guest`).
+/// Signed like an access token but with its own audience and no role, so it is refused wherever an
+/// access token is expected; it only renews the same guest session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct GuestRefreshClaims {
+    sub: Uuid,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+const GUEST_REFRESH_AUDIENCE: &str = "pulse-guest-refresh";
+
+pub fn issue_guest_refresh(secret: &Secret, session_id: Uuid) -> AppResult<String> {
+    let now = Utc::now();
+    encode(
+        &Header::new(Algorithm::HS256),
+        &GuestRefreshClaims {
+            sub: session_id,
+            aud: GUEST_REFRESH_AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            exp: (now + Duration::days(REFRESH_TTL_DAYS)).timestamp(),
+        },
+        &EncodingKey::from_secret(secret.expose().as_bytes()),
+    )
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("signing a token: {e}")))
+}
+
+/// The guest session a guest refresh token renews, if it is one (valid, unexpired).
+pub fn verify_guest_refresh(secret: &Secret, token: &str) -> Option<Uuid> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 0;
+    validation.set_audience(&[GUEST_REFRESH_AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "aud"]);
+    decode::<GuestRefreshClaims>(
+        token,
+        &DecodingKey::from_secret(secret.expose().as_bytes()),
+        &validation,
+    )
+    .ok()
+    .map(|d| d.claims.sub)
+}
+
+/// A new guest access token for an existing guest session.
+pub fn reissue_guest(secret: &Secret, session_id: Uuid) -> AppResult<String> {
+    let now = Utc::now();
+    sign(
+        secret,
+        &AccessClaims {
+            sub: session_id,
+            role: crate::shared::permissions::GUEST_ROLE.to_owned(),
+            jti: Uuid::now_v7(),
+            iat: now.timestamp(),
+            exp: (now + Duration::days(ACCESS_TTL_DAYS)).timestamp(),
+            guest: true,
+            sid: None,
+        },
+    )
+}
+
 fn sign(secret: &Secret, claims: &AccessClaims) -> AppResult<String> {
     encode(
         &Header::new(Algorithm::HS256),
