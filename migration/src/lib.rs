@@ -15,6 +15,8 @@ mod m20261121_000006_booking;
 mod m20261121_000007_appointment_report_indexes;
 mod m20261202_000008_sign_in_guards;
 mod m20261202_000009_media_and_notifications;
+mod m20261202_000010_offers;
+mod m20261202_000011_payments;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_appointment_report_indexes::Migration),
             Box::new(m20261202_000008_sign_in_guards::Migration),
             Box::new(m20261202_000009_media_and_notifications::Migration),
+            Box::new(m20261202_000010_offers::Migration),
+            Box::new(m20261202_000011_payments::Migration),
         ]
     }
 }

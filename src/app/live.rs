@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub struct LiveFeed {
     /// Bumped on every appointment announcement.
     pub bookings: RwSignal<u64>,
-    /// Bumped when services, categories or experts change.
+    /// Bumped when services, categories, experts or offers change.
     pub catalog: RwSignal<u64>,
     /// Presence announcements since the page loaded, by user.
     pub presence: RwSignal<HashMap<Uuid, bool>>,
@@ -50,7 +50,7 @@ impl LiveFeed {
     /// Applies one socket.io event; returns the text of a toast to show, if any.
     pub fn apply(&self, event: &str, payload: &Value) -> Option<String> {
         match event {
-            "appointments-updated" | "appointment-updated" | "appointment-deleted" => {
+            "appointments-updated" | "appointment-updated" | "appointment-deleted" | "payments-updated" => {
                 self.bookings.update(|n| *n += 1);
                 None
             }
@@ -67,7 +67,7 @@ impl LiveFeed {
                     time
                 ))
             }
-            "services-updated" | "categories-updated" | "experts-updated" => {
+            "services-updated" | "categories-updated" | "experts-updated" | "offers-updated" => {
                 self.catalog.update(|n| *n += 1);
                 None
             }

@@ -26,9 +26,11 @@ use pages::{
     home::Home,
     login::LoginPage,
     not_found::NotFound,
+    offers::OffersPage,
     password::{ForgotPasswordPage, ResetPasswordPage, SetPasswordPage},
     profile::ProfilePage,
     roles::RolesPage,
+    sales::SalesPage,
     schedule::{ClosuresPage, ExpertSchedulePage},
     services::ServicesPage,
     settings::SettingsPage,
@@ -131,6 +133,8 @@ fn Portal() -> impl IntoView {
                 <Route path=path!("/experts/:id") view=ExpertSchedulePage ssr=SsrMode::Async/>
                 <Route path=path!("/closures") view=ClosuresPage ssr=SsrMode::Async/>
                 <Route path=path!("/gallery") view=GalleryPage ssr=SsrMode::Async/>
+                <Route path=path!("/offers") view=OffersPage ssr=SsrMode::Async/>
+                <Route path=path!("/sales") view=SalesPage ssr=SsrMode::Async/>
                 <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>

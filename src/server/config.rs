@@ -127,6 +127,23 @@ pub struct Config {
     pub twilio_auth_token: Option<Secret>,
     pub twilio_from: Option<String>,
     pub twilio_base_url: String,
+    /// Stripe: the secret API key, the webhook signing secret and the API's base URL.
+    pub stripe_secret_key: Option<Secret>,
+    pub stripe_webhook_secret: Option<Secret>,
+    pub stripe_base_url: String,
+    /// JazzCash hosted checkout: the merchant's id, password and integrity salt, the checkout
+    /// page's address, and where JazzCash sends the customer back (`/api/v1/payments/jazzcash/return`
+    /// on `PUBLIC_URL` unless set).
+    pub jazzcash_merchant_id: Option<String>,
+    pub jazzcash_password: Option<Secret>,
+    pub jazzcash_integrity_salt: Option<Secret>,
+    pub jazzcash_checkout_url: String,
+    pub jazzcash_return_url: Option<String>,
+    /// Where the JazzCash return page sends the app's web view (`/payment-success`, `/payment-failed`);
+    /// `PUBLIC_URL` unless set.
+    pub frontend_url: Option<String>,
+    /// The currency every price is in (ISO 4217, lower case), as the app sends it to Stripe.
+    pub currency: String,
     /// The outbox's retries: the first wait (doubling each time) and how many tries in all.
     pub outbox_retry_base_ms: u64,
     pub outbox_max_attempts: i32,
@@ -352,8 +369,30 @@ impl Config {
         };
         together(&["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"])?;
         together(&["MEDIA_S3_ACCESS_KEY_ID", "MEDIA_S3_SECRET_ACCESS_KEY"])?;
+        together(&["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])?;
+        together(&[
+            "JAZZCASH_MERCHANT_ID",
+            "JAZZCASH_PASSWORD",
+            "JAZZCASH_INTEGRITY_SALT",
+        ])?;
+        let currency = var("CURRENCY")
+            .unwrap_or_else(|| "pkr".into())
+            .to_ascii_lowercase();
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(ConfigError::Invalid {
+                var: "CURRENCY",
+                reason: "must be a three-letter ISO 4217 code such as pkr".into(),
+            });
+        }
         if env.is_production() {
-            for name in ["FCM_BASE_URL", "TWILIO_BASE_URL", "MEDIA_S3_ENDPOINT"] {
+            for name in [
+                "FCM_BASE_URL",
+                "TWILIO_BASE_URL",
+                "MEDIA_S3_ENDPOINT",
+                "STRIPE_BASE_URL",
+                "JAZZCASH_CHECKOUT_URL",
+                "JAZZCASH_RETURN_URL",
+            ] {
                 if var(name).is_some_and(|u| !u.starts_with("https://")) {
                     return Err(ConfigError::Invalid {
                         var: name,
@@ -445,6 +484,18 @@ impl Config {
             twilio_auth_token: var("TWILIO_AUTH_TOKEN").map(Secret::new),
             twilio_from: var("TWILIO_FROM"),
             twilio_base_url: var("TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".into()),
+            stripe_secret_key: var("STRIPE_SECRET_KEY").map(Secret::new),
+            stripe_webhook_secret: var("STRIPE_WEBHOOK_SECRET").map(Secret::new),
+            stripe_base_url: var("STRIPE_BASE_URL").unwrap_or_else(|| "https://api.stripe.com".into()),
+            jazzcash_merchant_id: var("JAZZCASH_MERCHANT_ID"),
+            jazzcash_password: var("JAZZCASH_PASSWORD").map(Secret::new),
+            jazzcash_integrity_salt: var("JAZZCASH_INTEGRITY_SALT").map(Secret::new),
+            jazzcash_checkout_url: var("JAZZCASH_CHECKOUT_URL").unwrap_or_else(|| {
+                "https://sandbox.jazzcash.com.pk/CustomerPortal/transactionmanagement/merchantform/".into()
+            }),
+            jazzcash_return_url: var("JAZZCASH_RETURN_URL"),
+            frontend_url: var("FRONTEND_URL"),
+            currency,
             outbox_retry_base_ms: parse_var("OUTBOX_RETRY_BASE_MS", var("OUTBOX_RETRY_BASE_MS"))?
                 .unwrap_or(5000),
             outbox_max_attempts: parse_var("OUTBOX_MAX_ATTEMPTS", var("OUTBOX_MAX_ATTEMPTS"))?
@@ -463,6 +514,25 @@ impl Config {
             },
             trust_proxy_hops: parse_var("TRUST_PROXY", var("TRUST_PROXY"))?.unwrap_or(0),
         })
+    }
+
+    /// Where JazzCash posts the customer back to.
+    pub fn jazzcash_return_url(&self) -> String {
+        self.jazzcash_return_url.clone().unwrap_or_else(|| {
+            format!(
+                "{}/api/v1/payments/jazzcash/return",
+                self.public_url.trim_end_matches('/')
+            )
+        })
+    }
+
+    /// The base of the pages the app's payment web view watches for.
+    pub fn frontend_url(&self) -> String {
+        self.frontend_url
+            .clone()
+            .unwrap_or_else(|| self.public_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn is_sqlite(&self) -> bool {

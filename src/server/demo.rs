@@ -265,6 +265,9 @@ fn booking(
         cancelled_at: Set(cancelled_at),
         cancel_reason: Set(cancelled_at.map(|_| "Cancelled by user".to_owned())),
         created_by: Set(None),
+        offer_id: Set(None),
+        payment_id: Set(None),
+        discount_minor: Set(0),
         created_at: Set(created_at),
         updated_at: Set(paid_at.or(cancelled_at).unwrap_or(created_at)),
     }

@@ -46,6 +46,12 @@ pub enum AppError {
     /// A dependency (database, Redis) is not answering.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
+    /// A feature whose provider is not configured here (payments): 503 with a message that says so.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// A provider (Stripe, JazzCash) failed or did not answer.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
     #[error("internal error: {0}")]
@@ -77,7 +83,10 @@ impl AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
-            Self::Unavailable(_) | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded { .. } | Self::NotConfigured(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

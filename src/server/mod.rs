@@ -20,6 +20,7 @@ pub mod live;
 pub mod maintenance;
 pub mod media;
 pub mod notify;
+pub mod payments;
 pub mod portal;
 pub mod rate_limit;
 pub mod rbac;

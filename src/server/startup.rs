@@ -83,7 +83,11 @@ impl Application {
         let rate_limit = super::rate_limit::Limiter::from_config(&config, redis.as_ref());
         let fn_rate_limit = super::rate_limit::Limiter::for_server_functions(&config, redis.as_ref());
         let (live, announcements) = super::live::Live::new(&config, redis.as_ref());
+        // Stripe's client takes rustls's process-wide crypto provider; more than one is compiled in,
+        // so one is named (a second call changes nothing).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let state = AppState {
+            payments: super::payments::Providers::from_config(&config)?,
             media: super::media::Media::from_config(&config)?,
             channels,
             sessions: super::sessions::Store::new(redis.as_ref()),

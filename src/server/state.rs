@@ -39,6 +39,8 @@ pub struct AppState {
     pub channels: super::notify::Channels,
     /// The live layer: announcements to sockets, and who is online.
     pub live: super::live::Live,
+    /// Payment providers (Stripe, JazzCash), each present only when configured.
+    pub payments: super::payments::Providers,
     /// The Content-Security-Policy of pages, built from the configuration.
     pub csp: Arc<super::security_headers::Policy>,
 }

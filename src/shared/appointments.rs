@@ -30,6 +30,8 @@ pub struct BookingForm {
     pub payment_method: Option<String>,
     /// Staff booking on behalf of a customer account.
     pub user_id: Option<String>,
+    /// An offer to price the booking with (checked and counted by the server).
+    pub offer_id: Option<String>,
 }
 
 /// A booking request, parsed.
@@ -46,6 +48,9 @@ pub struct Booking {
     pub pay_now: bool,
     pub payment_method: Option<PaymentMethod>,
     pub user_id: Option<Uuid>,
+    pub offer_id: Option<Uuid>,
+    /// The payment a reservation waits for (set by the payment flows, never by a form).
+    pub payment_id: Option<Uuid>,
 }
 
 fn parse_uuid(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
@@ -142,6 +147,7 @@ impl BookingForm {
         };
         let expert_id = optional_uuid("expertId", self.expert_id.as_deref(), &mut errors);
         let user_id = optional_uuid("userId", self.user_id.as_deref(), &mut errors);
+        let offer_id = optional_uuid("offerId", self.offer_id.as_deref(), &mut errors);
         let notes = self
             .notes
             .as_deref()
@@ -180,6 +186,8 @@ impl BookingForm {
                 pay_now,
                 payment_method,
                 user_id,
+                offer_id,
+                payment_id: None,
             }),
             _ => Err(errors),
         }
@@ -207,7 +215,15 @@ pub struct AppointmentView {
     pub status: String,
     pub payment_status: String,
     pub payment_method: Option<String>,
+    /// What the customer is charged: the service's price less the offer's discount.
     pub total_price: String,
+    /// The offer the booking used, its title and what it took off (`"0.00"` without one).
+    #[serde(default)]
+    pub offer_id: Option<Uuid>,
+    #[serde(default)]
+    pub offer_title: Option<String>,
+    #[serde(default)]
+    pub discount: String,
     pub notes: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,

@@ -65,6 +65,7 @@ permissions! {
     SupportView => "support.view", "Support", "Read support tickets";
     SupportManage => "support.manage", "Support", "Answer, assign and close support tickets";
     NotificationsSend => "notifications.send", "Support", "See the delivery log of emails, push messages and texts, and send failed ones again";
+    PaymentsRefund => "payments.refund", "Sales", "Refund a customer's payment (it cancels the bookings it paid for)";
 }
 
 impl std::fmt::Display for Permission {

@@ -518,6 +518,9 @@ both_backends!(
             cancelled_at: Set(None),
             cancel_reason: Set(None),
             created_by: Set(None),
+            offer_id: Set(None),
+            discount_minor: Set(0),
+            payment_id: Set(None),
             created_at: Set(Utc::now()),
             updated_at: Set(Utc::now()),
         };

@@ -281,3 +281,247 @@ async fn twilio_send(
         })),
     )
 }
+
+// ---- Stripe ----
+
+pub const STRIPE_KEY: &str = "sk_test_pulse";
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_pulse_test";
+
+#[derive(Default)]
+struct Stripe {
+    /// PaymentIntents by id.
+    intents: HashMap<String, Value>,
+    /// Idempotency keys seen, with the intent or refund each made.
+    keys: HashMap<String, Value>,
+    refunds: Vec<Value>,
+    next: usize,
+}
+
+/// Stripe's REST API as far as Pulse uses it: PaymentIntents (create, retrieve) and Refunds,
+/// form-encoded, with the secret key as a bearer token and `Idempotency-Key` honoured. Tests move an
+/// intent along (`succeed`) and build signed webhook events from its current JSON.
+#[derive(Clone)]
+pub struct FakeStripe {
+    pub base: String,
+    state: Arc<Mutex<Stripe>>,
+}
+
+fn stripe_error(status: StatusCode, message: &str) -> (StatusCode, Json<Value>) {
+    (
+        status,
+        Json(
+            json!({ "error": { "type": "invalid_request_error", "message": message, "code": "resource_missing" } }),
+        ),
+    )
+}
+
+fn authorised(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {STRIPE_KEY}"))
+}
+
+impl FakeStripe {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(Stripe::default()));
+        let router = Router::new()
+            .route("/v1/payment_intents", post(stripe_create_intent))
+            .route("/v1/payment_intents/{id}", axum::routing::get(stripe_get_intent))
+            .route("/v1/refunds", post(stripe_refund))
+            .with_state(state.clone());
+        let addr = serve(router).await;
+        Self {
+            base: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    /// The settings that point Pulse here.
+    pub fn vars(&self) -> [(&'static str, String); 3] {
+        [
+            ("STRIPE_SECRET_KEY", STRIPE_KEY.to_owned()),
+            ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET.to_owned()),
+            ("STRIPE_BASE_URL", self.base.clone()),
+        ]
+    }
+
+    pub fn intent(&self, id: &str) -> Value {
+        self.state.lock().unwrap().intents[id].clone()
+    }
+
+    pub fn intents(&self) -> usize {
+        self.state.lock().unwrap().intents.len()
+    }
+
+    /// The customer paid: the intent succeeds with `received` taken (its amount by default).
+    pub fn succeed(&self, id: &str, received: Option<i64>) {
+        let mut s = self.state.lock().unwrap();
+        let pi = s.intents.get_mut(id).expect("known intent");
+        let amount = received.unwrap_or_else(|| pi["amount"].as_i64().unwrap());
+        pi["status"] = json!("succeeded");
+        pi["amount_received"] = json!(amount);
+    }
+
+    pub fn refunds(&self) -> Vec<Value> {
+        self.state.lock().unwrap().refunds.clone()
+    }
+
+    /// A webhook event of `kind` carrying the intent as it is now.
+    pub fn event(&self, kind: &str, intent_id: &str) -> String {
+        let mut s = self.state.lock().unwrap();
+        s.next += 1;
+        let n = s.next;
+        let pi = s.intents[intent_id].clone();
+        json!({
+            "id": format!("evt_{n:024}"),
+            "object": "event",
+            "api_version": null,
+            "created": chrono::Utc::now().timestamp(),
+            "data": { "object": pi },
+            "livemode": false,
+            "pending_webhooks": 1,
+            "request": { "id": null, "idempotency_key": null },
+            "type": kind,
+        })
+        .to_string()
+    }
+}
+
+/// `Stripe-Signature` for `payload` at time `t`, as Stripe computes it: HMAC-SHA256 of `t.payload`
+/// under the endpoint's secret, hex.
+pub fn stripe_signature(payload: &str, secret: &str, t: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{payload}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+async fn stripe_create_intent(
+    State(state): State<Arc<Mutex<Stripe>>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> impl IntoResponse {
+    if !authorised(&headers) {
+        return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    let mut s = state.lock().unwrap();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(earlier) = key.as_ref().and_then(|k| s.keys.get(k)) {
+        return (StatusCode::OK, Json(earlier.clone()));
+    }
+    let Some(amount) = form.get("amount").and_then(|a| a.parse::<i64>().ok()) else {
+        return stripe_error(StatusCode::BAD_REQUEST, "Missing required param: amount.");
+    };
+    s.next += 1;
+    let id = format!("pi_{:024}", s.next);
+    let metadata: serde_json::Map<String, Value> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("metadata[")
+                .and_then(|k| k.strip_suffix(']'))
+                .map(|k| (k.to_owned(), json!(v)))
+        })
+        .collect();
+    let pi = json!({
+        "id": id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "capture_method": "automatic",
+        "client_secret": format!("{id}_secret_test"),
+        "confirmation_method": "automatic",
+        "created": chrono::Utc::now().timestamp(),
+        "currency": form.get("currency").cloned().unwrap_or_default(),
+        "livemode": false,
+        "metadata": metadata,
+        "payment_method_types": ["card"],
+        "status": "requires_payment_method",
+    });
+    s.intents.insert(id, pi.clone());
+    if let Some(k) = key {
+        s.keys.insert(k, pi.clone());
+    }
+    (StatusCode::OK, Json(pi))
+}
+
+async fn stripe_get_intent(
+    State(state): State<Arc<Mutex<Stripe>>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> impl IntoResponse {
+    if !authorised(&headers) {
+        return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    match state.lock().unwrap().intents.get(&id) {
+        Some(pi) => (StatusCode::OK, Json(pi.clone())),
+        None => stripe_error(StatusCode::NOT_FOUND, "No such payment_intent"),
+    }
+}
+
+async fn stripe_refund(
+    State(state): State<Arc<Mutex<Stripe>>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> impl IntoResponse {
+    if !authorised(&headers) {
+        return stripe_error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    let mut s = state.lock().unwrap();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(earlier) = key.as_ref().and_then(|k| s.keys.get(k)) {
+        return (StatusCode::OK, Json(earlier.clone()));
+    }
+    let intent_id = form.get("payment_intent").cloned().unwrap_or_default();
+    let Some(pi) = s.intents.get(&intent_id).cloned() else {
+        return stripe_error(StatusCode::NOT_FOUND, "No such payment_intent");
+    };
+    if pi["status"] != "succeeded" {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "This PaymentIntent has no successful charge to refund.",
+        );
+    }
+    let refunded: i64 = s
+        .refunds
+        .iter()
+        .filter(|r| r["payment_intent"] == intent_id.as_str())
+        .map(|r| r["amount"].as_i64().unwrap())
+        .sum();
+    let amount = form
+        .get("amount")
+        .and_then(|a| a.parse::<i64>().ok())
+        .unwrap_or_else(|| pi["amount_received"].as_i64().unwrap() - refunded);
+    if refunded + amount > pi["amount_received"].as_i64().unwrap() {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "Refund amount is greater than the charge.",
+        );
+    }
+    s.next += 1;
+    let refund = json!({
+        "id": format!("re_{:024}", s.next),
+        "object": "refund",
+        "amount": amount,
+        "created": chrono::Utc::now().timestamp(),
+        "currency": pi["currency"],
+        "metadata": {},
+        "payment_intent": intent_id,
+        "status": "succeeded",
+    });
+    s.refunds.push(refund.clone());
+    if let Some(k) = key {
+        s.keys.insert(k, refund.clone());
+    }
+    (StatusCode::OK, Json(refund))
+}

@@ -205,6 +205,21 @@ both_backends!(
             ("retry_delivery", Args::Json(json!({ "id": id })), &desk, false),
             ("load_notification_settings", Args::Form(vec![]), &desk, true),
             (
+                "load_offers",
+                Args::Json(json!({ "status": "", "search": "" })),
+                &desk,
+                true,
+            ),
+            (
+                "save_offer",
+                Args::Json(json!({ "id": null, "form": {} })),
+                &desk,
+                false,
+            ),
+            ("delete_offer", Args::Json(json!({ "id": id })), &desk, false),
+            ("load_sales", Args::Form(vec![]), &desk, true),
+            ("refund_payment", Args::Json(json!({ "id": id })), &desk, false),
+            (
                 "save_notification_settings",
                 Args::Json(json!({ "settings": { "texts": { "booked": { "title": "", "body": "" } } } })),
                 &desk,
@@ -254,6 +269,8 @@ both_backends!(
             "/calendar",
             "/gallery",
             "/deliveries",
+            "/offers",
+            "/sales",
         ] {
             let r = anonymous.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FOUND, "{page}");
@@ -283,6 +300,8 @@ both_backends!(
             "/calendar",
             "/gallery",
             "/deliveries",
+            "/offers",
+            "/sales",
         ] {
             let r = desk.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{page}");
@@ -314,6 +333,8 @@ both_backends!(
             ("/gallery", "gallery-add"),
             ("/deliveries", "deliveries-filters"),
             ("/settings", "notification-settings-form"),
+            ("/offers", "new-offer"),
+            ("/sales", "sales-today"),
         ] {
             let r = owner.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::OK, "{page}");

@@ -585,6 +585,9 @@ both_backends!(
             cancelled_at: Set(None),
             cancel_reason: Set(None),
             created_by: Set(None),
+            offer_id: Set(None),
+            payment_id: Set(None),
+            discount_minor: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -26,6 +26,11 @@ pub const NAV: &[NavItem] = &[
         any_of: &[P::DashboardView],
     },
     NavItem {
+        href: "/sales",
+        label: "Sales",
+        any_of: &[P::DashboardView],
+    },
+    NavItem {
         href: "/appointments",
         label: "Appointments",
         any_of: APPOINTMENTS,
@@ -54,6 +59,11 @@ pub const NAV: &[NavItem] = &[
         href: "/closures",
         label: "Closures",
         any_of: &[P::SettingsManage, P::ExpertsView],
+    },
+    NavItem {
+        href: "/offers",
+        label: "Offers",
+        any_of: &[P::OffersManage],
     },
     NavItem {
         href: "/gallery",

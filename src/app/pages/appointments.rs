@@ -216,7 +216,7 @@ fn AppointmentList(
                                                         <span class="block text-xs text-slate-500">{v.customer_phone.clone()}</span>
                                                         <span class="block text-xs text-slate-500">{v.customer_email.clone().unwrap_or_default()}</span>
                                                     </td>
-                                                    <td class="px-4 py-3">{v.service_name.clone()}<span class="block text-xs text-slate-500">{format!("{} min", v.duration)}</span></td>
+                                                    <td class="px-4 py-3">{v.service_name.clone()}{offer_badge(v.offer_title.clone(), &v.discount)}<span class="block text-xs text-slate-500">{format!("{} min", v.duration)}</span></td>
                                                     <td class="px-4 py-3">{v.expert_name.clone()}</td>
                                                     <td class="whitespace-nowrap px-4 py-3 tabular-nums" data-testid="when">{format!("{} {}", v.appointment_date, hhmm(&v.appointment_time))}</td>
                                                     <td class="px-4 py-3 text-right tabular-nums">{v.total_price.clone()}</td>
@@ -654,6 +654,7 @@ fn BookingDialog(
                         pay_now: serde_json::Value::Bool(paid.get_untracked()),
                         payment_method: paid.get_untracked().then(|| method.get_untracked()),
                         user_id: None,
+                        offer_id: None,
                     };
                     match form.parse() {
                         Err(list) => errors.set(list),
@@ -725,4 +726,13 @@ fn BookingDialog(
             }}
         </Modal>
     }
+}
+
+/// The 🎁 beside a service booked with an offer: the offer's title and what it took off.
+pub fn offer_badge(title: Option<String>, discount: &str) -> Option<impl IntoView> {
+    let title = title?;
+    let label = format!("Offer: {title} (−{discount})");
+    Some(view! {
+        <span class="ml-1 cursor-default" title=label.clone() aria-label=label data-testid="offer-badge">"🎁"</span>
+    })
 }

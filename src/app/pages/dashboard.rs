@@ -80,6 +80,7 @@ fn Figures(data: DashboardData) -> impl IntoView {
         dashboard: d,
         recent,
         staff,
+        payments,
     } = data;
     let s = &d.stats;
     let count = |k: &str| s.by_status.get(k).copied().unwrap_or(0);
@@ -205,7 +206,7 @@ fn Figures(data: DashboardData) -> impl IntoView {
                                 {recent.into_iter().map(|a| view! {
                                     <tr>
                                         <td class="py-2">{a.customer_name}<span class="block text-xs text-slate-500">{a.customer_email.unwrap_or_default()}</span></td>
-                                        <td class="py-2">{a.service_name}</td>
+                                        <td class="py-2">{a.service_name}{crate::app::pages::appointments::offer_badge(a.offer_title, &a.discount)}</td>
                                         <td class="py-2 tabular-nums">{format!("{} {}", a.appointment_date, &a.appointment_time[..5.min(a.appointment_time.len())])}</td>
                                         <td class="py-2"><super::appointments::StatusBadge status=a.status/></td>
                                     </tr>
@@ -216,7 +217,44 @@ fn Figures(data: DashboardData) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        <RecentPayments payments/>
         <OnlineNow staff/>
+    }
+}
+
+/// The five latest settled payments: customer, amount, where it stands, when, and a 🎁 when an
+/// offer priced it.
+#[component]
+fn RecentPayments(payments: Vec<crate::shared::payments::PaymentView>) -> impl IntoView {
+    view! {
+        <section class="rounded-lg border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <div class="flex items-baseline justify-between">
+                <h2 class="text-lg font-semibold">"Recent payments"</h2>
+                <A href="/sales" attr:class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Sales"</A>
+            </div>
+            {if payments.is_empty() {
+                view! { <Empty message="No payments yet."/> }.into_any()
+            } else {
+                view! {
+                    <div class="overflow-x-auto">
+                        <table class="mt-3 w-full text-sm" data-testid="recent-payments">
+                            <thead class="text-left text-xs uppercase text-slate-500"><tr><th class="py-2">"Customer"</th><th class="py-2 text-right">"Amount"</th><th class="py-2">"Status"</th><th class="py-2">"Date"</th><th class="py-2">"Offer"</th></tr></thead>
+                            <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                                {payments.into_iter().map(|p| view! {
+                                    <tr>
+                                        <td class="py-2">{p.customer_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td class="py-2 text-right tabular-nums">{format!("{} {}", p.currency.to_uppercase(), p.amount)}</td>
+                                        <td class="py-2"><super::sales::PaymentBadge status=p.status.clone()/></td>
+                                        <td class="py-2 tabular-nums">{p.settled_at.unwrap_or(p.created_at).format("%Y-%m-%d").to_string()}</td>
+                                        <td class="py-2">{p.with_offer.then(|| view! { <span title="Booked with an offer" aria-label="Booked with an offer">"🎁"</span> })}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

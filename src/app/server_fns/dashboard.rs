@@ -7,6 +7,7 @@ use crate::shared::{
     appointments::AppointmentView,
     dashboard::{Dashboard, StaffPresence},
     errors::PortalError,
+    payments::PaymentView,
 };
 
 pub use crate::shared::dashboard::PERIODS;
@@ -18,6 +19,8 @@ pub struct DashboardData {
     pub recent: Vec<AppointmentView>,
     /// Staff and who of them is online now.
     pub staff: Vec<StaffPresence>,
+    /// The five latest settled payments.
+    pub payments: Vec<PaymentView>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
@@ -39,9 +42,13 @@ pub async fn load_dashboard(period: u32) -> Result<DashboardData, PortalError> {
     let staff = crate::server::identity::directory::staff_presence(&state)
         .await
         .map_err(portal::portal_error)?;
+    let payments = crate::server::payments::latest(&state, 5, true)
+        .await
+        .map_err(portal::portal_error)?;
     Ok(DashboardData {
         dashboard,
         recent,
         staff,
+        payments,
     })
 }

@@ -202,11 +202,25 @@ pub async fn book(
     // A customer books for their own account, whatever the body says.
     booking.user_id = user_id;
     let rules = booking::rules(&state).await?;
-    let appointment = appts::book(&state, &rules, booking, None).await?;
-    let message = format!(
-        "Reserved. Pay within {}.",
-        hold_text(rules.settings.reservation_hold_minutes)
-    );
+    // `payNow` proves nothing by itself; the older app paid first (an amount-only intent), and that
+    // payment is matched on the server, or the booking waits for it as a reservation.
+    let wants_to_pay = booking.pay_now;
+    let mut appointment = appts::book(&state, &rules, booking, None).await?;
+    if wants_to_pay {
+        if let Some(paid) =
+            crate::server::payments::attach_prepaid(&state, user.0.user.id, &appointment).await?
+        {
+            appointment = paid;
+        }
+    }
+    let message = if appointment.payment_status == PaymentStatus::Paid.as_str() {
+        "Appointment booked and paid.".to_owned()
+    } else {
+        format!(
+            "Reserved. Pay within {}.",
+            hold_text(rules.settings.reservation_hold_minutes)
+        )
+    };
     Ok(ApiOk::created(json!({ "appointment": appointment })).message(message))
 }
 

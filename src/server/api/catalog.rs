@@ -47,7 +47,11 @@ fn uuid_param(q: &HashMap<String, String>, key: &str, errors: &mut Vec<FieldErro
 }
 
 /// The app asks for up to 500 services at once (its preload), so lists allow that many.
-fn page_param(q: &HashMap<String, String>, default_limit: u64, errors: &mut Vec<FieldError>) -> PageRequest {
+pub(super) fn page_param(
+    q: &HashMap<String, String>,
+    default_limit: u64,
+    errors: &mut Vec<FieldError>,
+) -> PageRequest {
     let limit = match param(q, "limit").map(str::parse::<u64>) {
         None => default_limit,
         Some(Ok(n)) if (1..=500).contains(&n) => n,
@@ -70,7 +74,7 @@ fn page_param(q: &HashMap<String, String>, default_limit: u64, errors: &mut Vec<
     PageRequest { page, limit }
 }
 
-fn validated<T>(value: T, errors: Vec<FieldError>) -> Result<T, AppError> {
+pub(super) fn validated<T>(value: T, errors: Vec<FieldError>) -> Result<T, AppError> {
     if errors.is_empty() {
         Ok(value)
     } else {

@@ -10,6 +10,8 @@ pub mod extract;
 pub mod input;
 mod media;
 mod notifications;
+mod offers;
+mod payments;
 mod permissions;
 pub mod response;
 
@@ -81,6 +83,19 @@ pub fn router() -> Router<AppState> {
                 .delete(admin::delete_user),
         )
         .route("/audit-log", get(admin::audit_log))
+        .route("/offers/admin", get(offers::list_admin))
+        .route("/payments/create-intent", post(payments::create_intent))
+        .route("/payments/confirm-appointment", post(payments::confirm))
+        .route("/payments/webhook", post(payments::stripe_webhook))
+        .route("/payments/jazzcash/initiate", post(payments::jazzcash_initiate))
+        .route("/payments/jazzcash/return", post(payments::jazzcash_return))
+        .route("/payments/jazzcash/notify", post(payments::jazzcash_notify))
+        .route(
+            "/payments/jazzcash/status/{txn_ref}",
+            get(payments::jazzcash_status),
+        )
+        .route("/payments/admin", get(payments::list_admin))
+        .route("/payments/{id}/refund", post(payments::refund))
         .route("/dashboard/stats", get(booking::dashboard))
         .route(
             "/settings",
@@ -154,6 +169,11 @@ pub fn router() -> Router<AppState> {
         .route("/closures/{id}", delete(booking::delete_closure))
         .route("/availability", get(booking::get_availability))
         .route("/gallery", get(media::gallery))
+        .route("/offers", get(offers::list).post(offers::create))
+        .route(
+            "/offers/{id}",
+            get(offers::get).put(offers::update).delete(offers::delete),
+        )
         // The contract's 404 is JSON, never the portal's HTML page.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -15,7 +15,8 @@ use super::{
     slots::{self, Refusal},
 };
 use crate::server::{
-    entities::{appointments as entity, experts, services},
+    catalog::offers,
+    entities::{appointments as entity, experts, offers as offer_rows, services},
     error::{AppError, AppResult},
     live::events::{AppointmentChange, Event},
     notify::notices::{self, Notice, StaffNotice},
@@ -157,6 +158,11 @@ pub async fn book(
         .await?
         .filter(|s| s.is_active)
         .ok_or_else(|| AppError::BadRequest("This service is not available for booking.".into()))?;
+    // A wrong or spent offer is said before any slot is tried; the use itself is claimed with the
+    // booking's write, below.
+    if let Some(offer_id) = booking.offer_id {
+        offers::check(db, offer_id, service.id, rules.today()).await?;
+    }
     let qualified = availability::qualified_experts(db, service.id).await?;
     let candidates: Vec<experts::Model> = match booking.expert_id {
         Some(id) => {
@@ -204,6 +210,15 @@ pub async fn book(
             }
         };
         let now = rules.now;
+        // The booking, its use of the offer and what it tells the customer are written together.
+        let txn = crate::server::db::write_txn(db).await?;
+        let claimed = match booking.offer_id {
+            Some(offer_id) => {
+                Some(offers::claim(&txn, offer_id, service.id, service.price_minor, rules.today()).await?)
+            }
+            None => None,
+        };
+        let discount = claimed.map_or(0, |c| c.discount_minor);
         let row = entity::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(booking.user_id),
@@ -217,7 +232,10 @@ pub async fn book(
             status: Set(status.0.as_str().to_owned()),
             payment_status: Set(status.1.as_str().to_owned()),
             payment_method: Set(booking.payment_method.map(|m| m.as_str().to_owned())),
-            price_minor: Set(service.price_minor),
+            price_minor: Set(service.price_minor - discount),
+            offer_id: Set(claimed.map(|c| c.offer_id)),
+            discount_minor: Set(discount),
+            payment_id: Set(booking.payment_id),
             notes: Set(booking.notes.clone()),
             expires_at: Set((!booking.pay_now)
                 .then(|| now + Duration::minutes(i64::from(rules.settings.reservation_hold_minutes)))),
@@ -228,8 +246,6 @@ pub async fn book(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        // The booking and what it tells the customer are written together.
-        let txn = crate::server::db::write_txn(db).await?;
         match row.insert(&txn).await {
             Ok(saved) => {
                 let booked = view(&txn, rules, saved).await?;
@@ -364,6 +380,12 @@ async fn write_and_announce(
 ) -> AppResult<AppointmentView> {
     let txn = crate::server::db::write_txn(&state.db).await?;
     let saved = update_unless_changed(&txn, active, expected_status).await?;
+    // A booking that will not happen gives its use of the offer back.
+    if change == AppointmentChange::Cancelled {
+        if let Some(offer_id) = saved.offer_id {
+            offers::release(&txn, offer_id).await?;
+        }
+    }
     let changed = view(&txn, rules, saved).await?;
     notices::appointment(&txn, &state.channels, notice, &changed).await?;
     if notice == Notice::Paid {
@@ -482,6 +504,54 @@ pub async fn mark_paid(
     .await
 }
 
+/// A reservation that expired while its customer was paying: confirmed and paid after all, if
+/// its time is still free (the overlap guard decides: 409 otherwise) and its offer still has a
+/// use to give (the expiry gave it back). Only an expiry is undone, never a cancellation someone
+/// chose.
+pub async fn revive_paid(
+    state: &AppState,
+    rules: &Rules,
+    id: Uuid,
+    method: PaymentMethod,
+) -> AppResult<AppointmentView> {
+    let row = find(&state.db, id).await?;
+    let expired = status_of(&row) == AppointmentStatus::Cancelled
+        && row.cancel_reason.as_deref() == Some(super::sweep::EXPIRED_REASON)
+        && row.payment_status == PaymentStatus::Unpaid.as_str();
+    if !expired {
+        return Err(AppError::Conflict(
+            "This booking was cancelled, so it cannot be paid.".into(),
+        ));
+    }
+    let mut active: entity::ActiveModel = row.into();
+    active.status = Set(AppointmentStatus::Confirmed.as_str().to_owned());
+    active.payment_status = Set(PaymentStatus::Paid.as_str().to_owned());
+    active.payment_method = Set(Some(method.as_str().to_owned()));
+    active.paid_at = Set(Some(rules.now));
+    active.expires_at = Set(None);
+    active.cancelled_at = Set(None);
+    active.cancel_reason = Set(None);
+    active.updated_at = Set(rules.now);
+    let txn = crate::server::db::write_txn(&state.db).await?;
+    let saved = update_unless_changed(&txn, active, AppointmentStatus::Cancelled.as_str()).await?;
+    if let Some(offer_id) = saved.offer_id {
+        if !offers::reclaim(&txn, offer_id).await? {
+            return Err(AppError::Conflict(
+                "The offer this booking used is used up.".into(),
+            ));
+        }
+    }
+    let changed = view(&txn, rules, saved).await?;
+    notices::appointment(&txn, &state.channels, Notice::Paid, &changed).await?;
+    notices::staff(&txn, &state.channels, StaffNotice::Paid, &changed, None).await?;
+    txn.commit().await?;
+    state.outbox_kick.now();
+    state
+        .live
+        .publish(Event::appointment(AppointmentChange::Paid, &changed));
+    Ok(changed)
+}
+
 /// Cancels: the owner of the appointment before it starts, or a manager. Not when it is over.
 pub async fn cancel(
     state: &AppState,
@@ -530,8 +600,13 @@ pub async fn cancel(
 /// `DELETE /appointments/:id`: a hard delete for managers; for the customer who owns it, a cancel.
 pub async fn delete(state: &AppState, rules: &Rules, actor: Actor, id: Uuid) -> AppResult<()> {
     if actor.manages_all {
-        let row = find(&state.db, id).await?;
-        entity::Entity::delete_by_id(id).exec(&state.db).await?;
+        let txn = crate::server::db::write_txn(&state.db).await?;
+        let row = find(&txn, id).await?;
+        entity::Entity::delete_by_id(id).exec(&txn).await?;
+        if let (Some(offer_id), false) = (row.offer_id, status_of(&row).is_final()) {
+            offers::release(&txn, offer_id).await?;
+        }
+        txn.commit().await?;
         state.live.publish(Event::appointment_deleted(id, row.user_id));
         return Ok(());
     }
@@ -644,6 +719,18 @@ async fn views<C: ConnectionTrait>(
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
+    let offer_ids: std::collections::BTreeSet<Uuid> = rows.iter().filter_map(|r| r.offer_id).collect();
+    let offer_titles: HashMap<Uuid, String> = if offer_ids.is_empty() {
+        HashMap::new()
+    } else {
+        offer_rows::Entity::find()
+            .filter(offer_rows::Column::Id.is_in(offer_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.title))
+            .collect()
+    };
     let tz = rules.tz();
     Ok(rows
         .into_iter()
@@ -669,6 +756,9 @@ async fn views<C: ConnectionTrait>(
                 payment_status: r.payment_status,
                 payment_method: r.payment_method,
                 total_price: Money::from_minor(r.price_minor).to_string(),
+                offer_id: r.offer_id,
+                offer_title: r.offer_id.and_then(|id| offer_titles.get(&id).cloned()),
+                discount: Money::from_minor(r.discount_minor).to_string(),
                 notes: r.notes,
                 expires_at: r.expires_at,
                 paid_at: r.paid_at,

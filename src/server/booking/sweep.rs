@@ -54,6 +54,9 @@ pub async fn expire_due(state: &AppState, rules: &Rules) -> AppResult<u64> {
             continue;
         }
         let row = super::appointments::find(&txn, id).await?;
+        if let Some(offer_id) = row.offer_id {
+            crate::server::catalog::offers::release(&txn, offer_id).await?;
+        }
         let view = super::appointments::view(&txn, rules, row).await?;
         notices::appointment(&txn, &state.channels, Notice::Cancelled, &view).await?;
         txn.commit().await?;

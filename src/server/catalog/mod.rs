@@ -3,4 +3,5 @@
 pub mod categories;
 pub mod demo;
 pub mod experts;
+pub mod offers;
 pub mod services;

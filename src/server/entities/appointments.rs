@@ -23,6 +23,9 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     pub cancel_reason: Option<String>,
     pub created_by: Option<Uuid>,
+    pub offer_id: Option<Uuid>,
+    pub discount_minor: i64,
+    pub payment_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

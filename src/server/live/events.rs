@@ -70,11 +70,20 @@ pub enum Event {
         action: Action,
         id: Uuid,
     },
+    Offer {
+        action: Action,
+        id: Uuid,
+        offer: Option<Box<crate::shared::offers::Offer>>,
+    },
     Appointment {
         change: AppointmentChange,
         id: Uuid,
         owner: Option<Uuid>,
         appointment: Option<Box<AppointmentView>>,
+    },
+    /// A payment was settled, failed or refunded (staff dashboards reload).
+    Payment {
+        id: Uuid,
     },
     Presence {
         user_id: Uuid,
@@ -191,6 +200,24 @@ pub fn emits(event: &Event) -> Vec<Emit> {
             "experts-updated",
             json!({ "action": action, "expertId": id }),
         )],
+        Event::Offer { action, id, offer } => {
+            let (broadcast, singular) = match (action, offer) {
+                (Action::Deleted, _) | (_, None) => (
+                    json!({ "action": action, "offerId": id }),
+                    json!({ "offerId": id }),
+                ),
+                (_, Some(o)) => (json!({ "action": action, "offer": o }), json!({ "offer": o })),
+            };
+            let name = match action {
+                Action::Created => "offer-created",
+                Action::Updated => "offer-updated",
+                Action::Deleted => "offer-deleted",
+            };
+            vec![
+                emit(Audience::Everyone, "offers-updated", broadcast),
+                emit(admin(), name, singular),
+            ]
+        }
         Event::Appointment {
             change,
             id,
@@ -227,6 +254,7 @@ pub fn emits(event: &Event) -> Vec<Emit> {
                 ),
             ]
         }
+        Event::Payment { id } => vec![emit(admin(), "payments-updated", json!({ "paymentId": id }))],
         Event::Presence {
             user_id,
             online,
