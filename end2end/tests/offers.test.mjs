@@ -57,6 +57,12 @@ test('an offer is created in the portal, prices a booking and leaves the app whe
   assert.equal(await card.getByTestId('offer-uses').textContent(), 'Used 0 of 5');
   await page.screenshot({ path: `${SHOTS}offers-${SUITE}.png`, fullPage: true });
 
+  // The services list marks the service it covers.
+  await page.goto(`${BASE}/services?search=${encodeURIComponent(shop.service.name)}`);
+  await hydrated(page);
+  const badge = page.getByTestId('service-row').filter({ hasText: shop.service.name }).getByTestId('service-offer-badge');
+  assert.match(await badge.getAttribute('aria-label'), new RegExp(title));
+
   // The app's public list has it; a booking with it is priced by the server.
   const listed = await (await context.request.get(`${BASE}/api/v1/offers`)).json();
   const offer = listed.data.offers.find((o) => o.title === title);

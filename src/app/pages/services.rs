@@ -158,6 +158,7 @@ fn Services() -> impl IntoView {
                         Ok(page) => {
                             let pagination = page.pagination;
                             let rows = page.services;
+                            let offers: std::collections::HashMap<Uuid, Vec<String>> = page.offers.into_iter().collect();
                             view! {
                                 <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
                                     <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
@@ -183,6 +184,10 @@ fn Services() -> impl IntoView {
                                                                 <img src=v.image_url.clone().unwrap_or_default() hidden=v.image_url.is_none() alt="" class="h-10 w-10 rounded object-cover" loading="lazy" width="40" height="40"/>
                                                                 <div>
                                                                     <span class="font-medium" data-testid="service-name">{v.name.clone()}</span>
+                                                                    {offers.get(&v.id).map(|titles| {
+                                                                        let label = format!("Offers: {}", titles.join(", "));
+                                                                        view! { <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300" title=label.clone() aria-label=label data-testid="service-offer-badge">"🎁 Offer"</span> }
+                                                                    })}
                                                                     <span class="block max-w-xs truncate text-xs text-slate-500">{v.description.clone().unwrap_or_default()}</span>
                                                                 </div>
                                                             </div>

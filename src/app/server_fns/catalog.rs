@@ -27,6 +27,9 @@ pub struct ServiceQuery {
 pub struct ServicePage {
     pub services: Vec<Service>,
     pub pagination: Pagination,
+    /// For each service on the page that a running offer covers, the offers' titles.
+    #[serde(default)]
+    pub offers: Vec<(Uuid, Vec<String>)>,
 }
 
 /// Every category, inactive ones included (the portal manages them; the public API hides them).
@@ -80,7 +83,34 @@ pub async fn list_services(query: ServiceQuery) -> Result<ServicePage, PortalErr
     let (services, pagination) = services::list(&state.db, &filter, page)
         .await
         .map_err(portal::portal_error)?;
-    Ok(ServicePage { services, pagination })
+    let today = crate::server::booking::rules(&state)
+        .await
+        .map_err(portal::portal_error)?
+        .today();
+    let (running, _) = crate::server::catalog::offers::list_current(
+        &state.db,
+        today,
+        PageRequest { page: 1, limit: 500 },
+    )
+    .await
+    .map_err(portal::portal_error)?;
+    let offers = services
+        .iter()
+        .map(|s| {
+            let titles: Vec<String> = running
+                .iter()
+                .filter(|o| o.covers_service(s.id) && !o.used_up())
+                .map(|o| o.title.clone())
+                .collect();
+            (s.id, titles)
+        })
+        .filter(|(_, titles)| !titles.is_empty())
+        .collect();
+    Ok(ServicePage {
+        services,
+        pagination,
+        offers,
+    })
 }
 
 /// Creates a service (`id` empty) or changes one.
