@@ -87,13 +87,10 @@ pub async fn list_services(query: ServiceQuery) -> Result<ServicePage, PortalErr
         .await
         .map_err(portal::portal_error)?
         .today();
-    let (running, _) = crate::server::catalog::offers::list_current(
-        &state.db,
-        today,
-        PageRequest { page: 1, limit: 500 },
-    )
-    .await
-    .map_err(portal::portal_error)?;
+    let (running, _) =
+        crate::server::catalog::offers::list_current(&state.db, today, PageRequest { page: 1, limit: 500 })
+            .await
+            .map_err(portal::portal_error)?;
     let offers = services
         .iter()
         .map(|s| {
