@@ -384,6 +384,13 @@ impl Config {
                 reason: "must be a three-letter ISO 4217 code such as pkr".into(),
             });
         }
+        if var("JAZZCASH_MERCHANT_ID").is_some() && currency != "pkr" {
+            return Err(ConfigError::Invalid {
+                var: "CURRENCY",
+                reason: "JazzCash takes Pakistani rupees only: CURRENCY must be pkr when JAZZCASH_* is set"
+                    .into(),
+            });
+        }
         if env.is_production() {
             for name in [
                 "FCM_BASE_URL",

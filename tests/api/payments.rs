@@ -353,6 +353,31 @@ both_backends!(
         );
         assert_eq!(ledger[0]["appointment_ids"].as_array().map(Vec::len), Some(2));
 
+        // A declined card leaves the payment open: paid with another card, it settles.
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/payments/create-intent",
+            Some(&pat),
+            Some(checkout(&shop, "15:00")),
+        )
+        .await;
+        let retried = b["paymentIntentId"].as_str().unwrap().to_owned();
+        let declined = stripe.event("payment_intent.payment_failed", &retried);
+        let (s, b) = signed_webhook(app, &declined).await;
+        assert_eq!(
+            (s, &b["data"]["outcome"]["declined"]),
+            (StatusCode::OK, &json!(true)),
+            "{b}"
+        );
+        stripe.succeed(&retried, None);
+        let (s, b) = signed_webhook(app, &stripe.event("payment_intent.succeeded", &retried)).await;
+        assert_eq!(
+            (s, &b["data"]["outcome"]["settled"]),
+            (StatusCode::OK, &json!(true)),
+            "{b}"
+        );
+
         // An intent Pulse never made is acknowledged and ignored.
         let foreign = {
             let (s, b) = call(
@@ -468,8 +493,12 @@ both_backends!(
         let a = appointment(app, &shop.owner, &pats).await;
         assert_eq!(
             (&a["status"], &a["payment_status"]),
-            (&json!("cancelled"), &json!("unpaid"))
+            (&json!("cancelled"), &json!("refunded"))
         );
+        // The same webhook again (Stripe retrying) refunds nothing more.
+        let (s, _) = signed_webhook(app, &stripe.event("payment_intent.succeeded", &intent)).await;
+        assert_eq!(s, 200);
+        assert_eq!(stripe.refunds().len(), 1);
         let (_, b) = call(app, Method::GET, "/payments/admin", Some(&shop.owner), None).await;
         assert_eq!(b["data"]["payments"][0]["status"], "refunded");
         assert_eq!(b["data"]["payments"][0]["refunded"], "25.50");
@@ -509,6 +538,43 @@ both_backends!(
             (&json!("confirmed"), &json!("paid"), &Value::Null)
         );
         assert_eq!(stripe.refunds().len(), 1);
+
+        // Paid after its time had passed (a webhook retried after an outage): refunded, not revived.
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/payments/create-intent",
+            Some(&pat),
+            Some(checkout(&shop, "16:00")),
+        )
+        .await;
+        let intent = b["paymentIntentId"].as_str().unwrap().to_owned();
+        let late = b["appointments"][0]["id"].as_str().unwrap().to_owned();
+        expire(app, &late).await;
+        {
+            use pulse::server::entities::appointments;
+            use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+            let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+            appointments::Entity::update_many()
+                .col_expr(appointments::Column::StartsAt, Expr::value(yesterday))
+                .col_expr(
+                    appointments::Column::EndsAt,
+                    Expr::value(yesterday + chrono::Duration::hours(1)),
+                )
+                .filter(appointments::Column::Id.eq(uuid::Uuid::parse_str(&late).unwrap()))
+                .exec(&app.state.db)
+                .await
+                .unwrap();
+        }
+        stripe.succeed(&intent, None);
+        let (s, b) = signed_webhook(app, &stripe.event("payment_intent.succeeded", &intent)).await;
+        assert_eq!(
+            (s, &b["data"]["outcome"]["lost"]),
+            (StatusCode::OK, &json!(1)),
+            "{b}"
+        );
+        assert_eq!(appointment(app, &shop.owner, &late).await["status"], "cancelled");
+        assert_eq!(stripe.refunds().len(), 2);
     }
 );
 
@@ -558,17 +624,45 @@ both_backends!(
                 "customerName": "Pat", "customerPhone": "+44 20 7946 0000", "payNow": true
             })
         };
-        let (s, b) = call(
+        // Two bookings sent at once (a double tap): the one payment pays one of them.
+        let (a, b) = tokio::join!(
+            call(
+                app,
+                Method::POST,
+                "/appointments",
+                Some(&pat),
+                Some(booking("09:00"))
+            ),
+            call(
+                app,
+                Method::POST,
+                "/appointments",
+                Some(&pat),
+                Some(booking("11:00"))
+            )
+        );
+        assert_eq!(
+            (a.0, b.0),
+            (StatusCode::CREATED, StatusCode::CREATED),
+            "{a:?} {b:?}"
+        );
+        let paid: Vec<&Value> = [&a.1, &b.1]
+            .into_iter()
+            .filter(|r| r["data"]["appointment"]["payment_status"] == "paid")
+            .collect();
+        assert_eq!(paid.len(), 1, "{a:?} {b:?}");
+        assert_eq!(paid[0]["message"], "Appointment booked and paid.");
+        // Tied to a payment, it is cancelled (and refunded), never deleted.
+        let id = paid[0]["data"]["appointment"]["id"].as_str().unwrap();
+        let (s, _) = call(
             app,
-            Method::POST,
-            "/appointments",
-            Some(&pat),
-            Some(booking("09:00")),
+            Method::DELETE,
+            format!("/appointments/{id}"),
+            Some(&shop.owner),
+            None,
         )
         .await;
-        assert_eq!(s, 201, "{b}");
-        assert_eq!(b["message"], "Appointment booked and paid.");
-        assert_eq!(b["data"]["appointment"]["payment_status"], "paid");
+        assert_eq!(s, StatusCode::CONFLICT);
         // The payment is spent: "payNow" again proves nothing.
         let (s, b) = call(
             app,

@@ -287,14 +287,22 @@ pub async fn stripe_webhook(
                 }
             }
         }
+        Notice::Declined(intent) => {
+            if let Err(e) =
+                payments::note_decline(&state, Provider::Stripe, &intent.id, "A card was declined").await
+            {
+                forget_event(&state, &event_id).await;
+                return Err(e.into());
+            }
+            json!({ "declined": true })
+        }
         Notice::Failed(intent) => {
-            payments::fail(
-                &state,
-                Provider::Stripe,
-                &intent.id,
-                "The card payment failed or was cancelled",
-            )
-            .await?;
+            if let Err(e) =
+                payments::fail(&state, Provider::Stripe, &intent.id, "The payment was cancelled").await
+            {
+                forget_event(&state, &event_id).await;
+                return Err(e.into());
+            }
             json!({ "failed": true })
         }
         Notice::Other => json!({ "ignored": true }),

@@ -523,6 +523,11 @@ pub async fn revive_paid(
             "This booking was cancelled, so it cannot be paid.".into(),
         ));
     }
+    // A payment that arrives after the time it was for (a voucher paid late, a webhook retried
+    // after an outage) does not bring it back: it is refunded.
+    if row.starts_at <= rules.now {
+        return Err(AppError::Conflict("The time of this booking has passed.".into()));
+    }
     let mut active: entity::ActiveModel = row.into();
     active.status = Set(AppointmentStatus::Confirmed.as_str().to_owned());
     active.payment_status = Set(PaymentStatus::Paid.as_str().to_owned());
@@ -602,7 +607,33 @@ pub async fn delete(state: &AppState, rules: &Rules, actor: Actor, id: Uuid) -> 
     if actor.manages_all {
         let txn = crate::server::db::write_txn(&state.db).await?;
         let row = find(&txn, id).await?;
-        entity::Entity::delete_by_id(id).exec(&txn).await?;
+        // A booking a payment stands for is cancelled, not deleted: the payment then refunds it.
+        if let Some(payment_id) = row.payment_id {
+            use crate::server::{entities::payments, payments::status};
+            let live = payments::Entity::find_by_id(payment_id)
+                .one(&txn)
+                .await?
+                .is_some_and(|p| p.status != status::FAILED && p.status != status::REFUNDED);
+            if live {
+                return Err(AppError::Conflict(
+                    "This booking is tied to a payment: cancel it instead, so the payment can be refunded."
+                        .into(),
+                ));
+            }
+        }
+        // Only the row as it was read: if a cancel or the sweep got there first (and gave the
+        // offer's use back), this delete does not give it back again.
+        let deleted = entity::Entity::delete_many()
+            .filter(entity::Column::Id.eq(id))
+            .filter(entity::Column::Status.eq(row.status.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if deleted != 1 {
+            return Err(AppError::Conflict(
+                "This appointment changed meanwhile. Please reload it and try again.".into(),
+            ));
+        }
         if let (Some(offer_id), false) = (row.offer_id, status_of(&row).is_final()) {
             offers::release(&txn, offer_id).await?;
         }

@@ -444,7 +444,16 @@ pub async fn settle(
         .await?
         .ok_or_else(|| AppError::not_found("Payment"))?;
     if payment.status != status::PENDING {
-        return Ok((payment, Settled::Already));
+        // Settled before: finish what that settlement may have left undone (it stopped on an
+        // error, or a booking was tied to it afterwards). Paid bookings are skipped, lost ones
+        // refunded once.
+        if matches!(
+            payment.status.as_str(),
+            status::SUCCEEDED | status::PARTLY_REFUNDED
+        ) {
+            confirm_lines(state, &payment, provider).await?;
+        }
+        return Ok((find(&state.db, payment.id).await?, Settled::Already));
     }
     let now = Utc::now();
     if paid.amount_minor != payment.amount_minor || !paid.currency.eq_ignore_ascii_case(&payment.currency) {
@@ -481,6 +490,7 @@ pub async fn settle(
         return Ok((find(&state.db, payment.id).await?, Settled::Already));
     }
     if !claim(state, payment.id, status::PENDING, status::SUCCEEDED, None, now).await? {
+        // Another confirmation settled it a moment ago; it confirms the bookings.
         return Ok((find(&state.db, payment.id).await?, Settled::Already));
     }
     let payment = find(&state.db, payment.id).await?;
@@ -526,18 +536,29 @@ async fn confirm_lines(state: &AppState, payment: &entity::Model, provider: Prov
     let mut lost_minor = 0;
     let mut lost = 0;
     for row in rows {
-        if row.payment_status == PaymentStatus::Paid.as_str() {
+        // Paid (here or by a confirmation that raced this one), or already refunded as lost.
+        if row.payment_status != PaymentStatus::Unpaid.as_str() {
             continue;
         }
-        let kept = match appointments::mark_paid(state, &rules, row.id, provider.method()).await {
-            Ok(_) => true,
-            // It expired (or was cancelled) between the customer paying and now.
-            Err(AppError::Conflict(_)) => appointments::revive_paid(state, &rules, row.id, provider.method())
-                .await
-                .is_ok(),
-            Err(e) => return Err(e),
-        };
-        if !kept {
+        if keep(state, &rules, row.id, provider.method()).await? {
+            continue;
+        }
+        // Lost: its refund is claimed once, by marking the booking's payment refunded.
+        let claimed = appointment_rows::Entity::update_many()
+            .col_expr(
+                appointment_rows::Column::PaymentStatus,
+                Expr::value(PaymentStatus::Refunded.as_str()),
+            )
+            .filter(appointment_rows::Column::Id.eq(row.id))
+            .filter(appointment_rows::Column::PaymentStatus.eq(PaymentStatus::Unpaid.as_str()))
+            .filter(appointment_rows::Column::Status.is_in([
+                AppointmentStatus::Cancelled.as_str(),
+                AppointmentStatus::NoShow.as_str(),
+            ]))
+            .exec(&state.db)
+            .await?
+            .rows_affected;
+        if claimed == 1 {
             lost += 1;
             lost_minor += row.price_minor;
         }
@@ -554,6 +575,39 @@ async fn confirm_lines(state: &AppState, payment: &entity::Model, provider: Prov
         give_back(state, payment, lost_minor, "booking no longer available").await?;
     }
     Ok(lost)
+}
+
+/// Marks one booking of a settled payment paid: as it stands now (a concurrent confirmation may
+/// have paid it already), or revived if its reservation expired while the customer paid. False
+/// when it cannot be kept (its time was taken or has passed, or it was cancelled on purpose).
+async fn keep(state: &AppState, rules: &Rules, id: Uuid, method: PaymentMethod) -> AppResult<bool> {
+    for _ in 0..3 {
+        let row = appointments::find(&state.db, id).await?;
+        if row.payment_status == PaymentStatus::Paid.as_str() {
+            return Ok(true);
+        }
+        if row.payment_status != PaymentStatus::Unpaid.as_str() {
+            return Ok(false);
+        }
+        let result = match AppointmentStatus::parse(&row.status) {
+            Some(AppointmentStatus::Cancelled) => {
+                return match appointments::revive_paid(state, rules, id, method).await {
+                    Ok(_) => Ok(true),
+                    Err(AppError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+            Some(AppointmentStatus::NoShow) | None => return Ok(false),
+            Some(_) => appointments::mark_paid(state, rules, id, method).await,
+        };
+        match result {
+            Ok(_) => return Ok(true),
+            // Changed meanwhile (expired, or paid by a concurrent confirmation): look again.
+            Err(AppError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
 }
 
 /// Gives `amount_minor` back through the provider (Stripe), or records it as due (JazzCash, or
@@ -676,6 +730,20 @@ pub async fn fail(state: &AppState, provider: Provider, reference: &str, why: &s
     Ok(())
 }
 
+/// A card was declined: the customer may still pay the same intent with another, so the payment
+/// stays pending and only the reason is kept.
+pub async fn note_decline(state: &AppState, provider: Provider, reference: &str, why: &str) -> AppResult<()> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::Failure, Expr::value(Some(why.to_owned())))
+        .col_expr(entity::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(entity::Column::Provider.eq(provider.as_str()))
+        .filter(entity::Column::ProviderRef.eq(reference))
+        .filter(entity::Column::Status.eq(status::PENDING))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
 /// Records a provider event as handled; false when it was handled before (a replay).
 pub async fn first_time(state: &AppState, provider: Provider, event_id: &str) -> AppResult<bool> {
     let inserted = payment_events::ActiveModel {
@@ -754,14 +822,25 @@ pub async fn attach_prepaid(
         .all(&state.db)
         .await?;
     for payment in candidates {
-        let attached = appointment_rows::Entity::find()
-            .filter(appointment_rows::Column::PaymentId.eq(payment.id))
-            .count(&state.db)
-            .await?;
-        if attached > 0 {
+        let lines = serde_json::to_string(&[PaidLine {
+            appointment_id: booked.id,
+            service_id: booked.service_id,
+            starts_at: booked.starts_at,
+            price_minor: price,
+        }])
+        .unwrap_or_else(|_| "[]".into());
+        // The payment is claimed first (only while nothing holds it), so two bookings sent at
+        // once cannot both be paid by it.
+        let claimed = entity::Entity::update_many()
+            .col_expr(entity::Column::Lines, Expr::value(lines))
+            .filter(entity::Column::Id.eq(payment.id))
+            .filter(entity::Column::Lines.eq("[]"))
+            .exec(&state.db)
+            .await?
+            .rows_affected;
+        if claimed != 1 {
             continue;
         }
-        // Tie the booking to it (only if nothing else tied it meanwhile).
         let tied = appointment_rows::Entity::update_many()
             .col_expr(appointment_rows::Column::PaymentId, Expr::value(Some(payment.id)))
             .filter(appointment_rows::Column::Id.eq(booked.id))
@@ -770,35 +849,31 @@ pub async fn attach_prepaid(
             .await?
             .rows_affected;
         if tied != 1 {
+            entity::Entity::update_many()
+                .col_expr(entity::Column::Lines, Expr::value("[]"))
+                .filter(entity::Column::Id.eq(payment.id))
+                .exec(&state.db)
+                .await?;
             return Ok(None);
         }
-        let lines = serde_json::to_string(&[PaidLine {
-            appointment_id: booked.id,
-            service_id: booked.service_id,
-            starts_at: booked.starts_at,
-            price_minor: price,
-        }])
-        .unwrap_or_else(|_| "[]".into());
-        entity::Entity::update_many()
-            .col_expr(entity::Column::Lines, Expr::value(lines))
-            .filter(entity::Column::Id.eq(payment.id))
-            .exec(&state.db)
-            .await?;
-        if payment.status == status::SUCCEEDED {
-            confirm_lines(state, &payment, Provider::Stripe).await?;
-        } else if let Ok(intent) = stripe.retrieve(&payment.provider_ref).await {
-            if intent.succeeded {
-                settle(
-                    state,
-                    Provider::Stripe,
-                    &payment.provider_ref,
-                    Paid {
+        let current = find(&state.db, payment.id).await?;
+        if current.status == status::PENDING {
+            if let Ok(intent) = stripe.retrieve(&current.provider_ref).await {
+                if intent.succeeded {
+                    let paid = Paid {
                         amount_minor: intent.amount_received,
                         currency: intent.currency,
-                    },
-                )
-                .await?;
+                    };
+                    settle(state, Provider::Stripe, &current.provider_ref, paid).await?;
+                }
             }
+        } else {
+            // Settled before the booking was tied to it (or while it was): settle confirms it.
+            let paid = Paid {
+                amount_minor: current.amount_minor,
+                currency: current.currency.clone(),
+            };
+            settle(state, Provider::Stripe, &current.provider_ref, paid).await?;
         }
         let rules = crate::server::booking::rules(state).await?;
         let row = appointments::find(&state.db, booked.id).await?;
@@ -830,8 +905,15 @@ pub async fn refund(state: &AppState, actor: Uuid, id: Uuid) -> AppResult<Paymen
             "This payment changed meanwhile. Please reload it and try again.".into(),
         ));
     }
-    let payment = find(&state.db, id).await?;
-    let saved = give_back(state, &payment, rest, "refunded by staff").await?;
+    let claimed = find(&state.db, id).await?;
+    let saved = match give_back(state, &claimed, rest, "refunded by staff").await {
+        Ok(saved) => saved,
+        Err(e) => {
+            // Nothing was recorded: the payment is as it was, and may be refunded again.
+            claim(state, id, status::REFUNDING, &payment.status, None, Utc::now()).await?;
+            return Err(e);
+        }
+    };
     cancel_lines(state, &saved, "Payment refunded").await?;
     audit::record(
         &state.db,

@@ -40,6 +40,9 @@ pub struct Intent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     Succeeded(Intent),
+    /// A card was declined; the customer may still pay the same intent another way.
+    Declined(Intent),
+    /// Cancelled: this intent will never be paid.
     Failed(Intent),
     /// Another event type: acknowledged and ignored.
     Other,
@@ -139,7 +142,8 @@ impl Stripe {
         })?;
         let notice = match event.data.object {
             EventObject::PaymentIntentSucceeded(pi) => Notice::Succeeded(intent(*pi)),
-            EventObject::PaymentIntentPaymentFailed(pi) | EventObject::PaymentIntentCanceled(pi) => {
+            EventObject::PaymentIntentPaymentFailed(pi) => Notice::Declined(intent(*pi)),
+            EventObject::PaymentIntentCanceled(pi) => {
                 let mut i = intent(*pi);
                 i.failed = true;
                 Notice::Failed(i)
