@@ -912,6 +912,33 @@ both_backends!(
             404
         );
 
+        // A JazzCash refund is owed first (made in JazzCash's portal), then recorded.
+        let (_, b) = call(app, Method::GET, "/payments/admin", Some(&shop.owner), None).await;
+        let paid_id = b["data"]["payments"][0]["id"].as_str().unwrap().to_owned();
+        let path = format!("/payments/{paid_id}/refund");
+        let (s, b) = call(app, Method::POST, &path, Some(&shop.owner), None).await;
+        assert_eq!(
+            (s, &b["data"]["payment"]["status"]),
+            (StatusCode::OK, &json!("refund_due")),
+            "{b}"
+        );
+        let (s, b) = call(app, Method::POST, &path, Some(&shop.owner), None).await;
+        assert_eq!(
+            (s, &b["data"]["payment"]["status"]),
+            (StatusCode::OK, &json!("refunded")),
+            "{b}"
+        );
+        assert_eq!(b["data"]["payment"]["refunded"], "25.50");
+        let a = appointment(app, &shop.owner, &booked).await;
+        assert_eq!(
+            (&a["status"], &a["payment_status"]),
+            (&json!("cancelled"), &json!("refunded"))
+        );
+        assert_eq!(
+            call(app, Method::POST, &path, Some(&shop.owner), None).await.0,
+            409
+        );
+
         // A declined payment fails in the ledger; its reservation waits out its hold.
         let (_, b) = call(
             app,

@@ -157,7 +157,9 @@ fn Sales() -> impl IntoView {
                                                                     {(can_refund && refundable(v)).then(|| view! {
                                                                         <button type="button" class=BUTTON_SMALL_DANGER data-testid="payment-refund"
                                                                             aria-label=format!("Refund {}", v.reference)
-                                                                            on:click=move |_| { target.set(Some(p.get_value())); open.set(true); }>"Refund"</button>
+                                                                            on:click=move |_| { target.set(Some(p.get_value())); open.set(true); }>
+                                                                            {if v.provider == "jazzcash" && v.status == "refund_due" { "Mark refunded" } else { "Refund" }}
+                                                                        </button>
                                                                     })}
                                                                 </td>
                                                             </tr>
@@ -177,10 +179,17 @@ fn Sales() -> impl IntoView {
         <ConfirmDialog
             open
             title="Refund this payment?"
-            message=Signal::derive(move || target.with(|t| t.as_ref().map(|p| format!(
-                "{} {} goes back to {}, and the bookings it paid for that have not happened are cancelled.",
-                p.currency.to_uppercase(), p.amount, p.customer_name.clone().unwrap_or_else(|| "the customer".into())
-            )).unwrap_or_default()))
+            message=Signal::derive(move || target.with(|t| t.as_ref().map(|p| if p.provider == "jazzcash" && p.status == "refund_due" {
+                format!(
+                    "Record that {} {} was given back to {} in the JazzCash merchant portal? The bookings it paid for that have not happened are cancelled.",
+                    p.currency.to_uppercase(), p.amount, p.customer_name.clone().unwrap_or_else(|| "the customer".into())
+                )
+            } else {
+                format!(
+                    "{} {} goes back to {}, and the bookings it paid for that have not happened are cancelled.",
+                    p.currency.to_uppercase(), p.amount, p.customer_name.clone().unwrap_or_else(|| "the customer".into())
+                )
+            }).unwrap_or_default()))
             confirm_label="Refund"
             pending=refund.pending()
             on_confirm=Callback::new(move |()| if let Some(p) = target.get_untracked() { refund.dispatch(RefundPayment { id: p.id }); })

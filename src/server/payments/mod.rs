@@ -899,6 +899,38 @@ pub async fn refund(state: &AppState, actor: Uuid, id: Uuid) -> AppResult<Paymen
     if rest <= 0 {
         return Err(AppError::Conflict("This payment is already refunded.".into()));
     }
+    // JazzCash has no refund API for hosted checkout: staff give the money back in JazzCash's
+    // merchant portal, then record it here (the second refund of an owed JazzCash payment).
+    if payment.provider == Provider::JazzCash.as_str() && payment.status == status::REFUND_DUE {
+        let now = Utc::now();
+        let recorded = entity::Entity::update_many()
+            .col_expr(entity::Column::Status, Expr::value(status::REFUNDED))
+            .col_expr(entity::Column::RefundedMinor, Expr::value(payment.amount_minor))
+            .col_expr(entity::Column::Failure, Expr::value(Option::<String>::None))
+            .col_expr(entity::Column::UpdatedAt, Expr::value(now))
+            .filter(entity::Column::Id.eq(id))
+            .filter(entity::Column::Status.eq(status::REFUND_DUE))
+            .exec(&state.db)
+            .await?
+            .rows_affected;
+        if recorded != 1 {
+            return Err(AppError::Conflict(
+                "This payment changed meanwhile. Please reload it and try again.".into(),
+            ));
+        }
+        let saved = find(&state.db, id).await?;
+        cancel_lines(state, &saved, "Payment refunded").await?;
+        audit::record(
+            &state.db,
+            audit::Entry::new("payment.refund_recorded")
+                .actor(actor)
+                .target("payment", id.to_string())
+                .details(serde_json::json!({ "amountMinor": rest, "provider": saved.provider })),
+        )
+        .await?;
+        state.live.publish(crate::server::live::Event::Payment { id });
+        return Ok(views(&state.db, vec![saved]).await?.remove(0));
+    }
     // Claimed first, so two refunds at once give the money back once.
     if !claim(state, id, &payment.status, status::REFUNDING, None, Utc::now()).await? {
         return Err(AppError::Conflict(
