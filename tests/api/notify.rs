@@ -603,3 +603,76 @@ both_backends!(
         assert!(w.mail.messages_to("held@example.com").is_empty());
     }
 );
+
+both_backends!(
+    async fn a_new_offer_is_announced_to_customers_in_the_app_and_by_push(backend: Backend) {
+        let w = world(backend, &[]).await;
+        let app = &w.shop.app;
+        let (_, cara) = customer(&w).await;
+        // A customer without a device hears of it in the app only; staff do not hear of it.
+        create_account(app, "dev@example.com", "User", true).await;
+        let dev = sign_in_token(app, "dev@example.com").await;
+        create_account(app, "desk@example.com", "Receptionist", true).await;
+        let desk = sign_in_token(app, "desk@example.com").await;
+        let day = |n: i64| {
+            (chrono::Utc::now() + chrono::Duration::days(n))
+                .format("%Y-%m-%d")
+                .to_string()
+        };
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/offers",
+            Some(&w.shop.owner),
+            Some(json!({ "title": "Spring", "discountPercentage": 20, "startDate": day(-1), "endDate": day(9) })),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let offer = b["data"]["offer"]["id"].as_str().unwrap().to_owned();
+        let fcm = w.fcm.clone();
+        let message = until("the offer push", || {
+            fcm.sent()
+                .into_iter()
+                .find(|m| m["message"]["data"]["type"] == "offer")
+        })
+        .await;
+        assert_eq!(message["message"]["token"], "device-cara-1");
+        assert_eq!(message["message"]["notification"]["title"], "New Offer!");
+        assert_eq!(message["message"]["notification"]["body"], "Spring: 20% OFF");
+        assert_eq!(
+            message["message"]["data"],
+            json!({ "type": "offer", "id": offer })
+        );
+        for (token, expected) in [(&cara, 1), (&dev, 1), (&desk, 0)] {
+            let (_, b) = call(app, Method::GET, "/notifications/my", Some(token), None).await;
+            let offers = b["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["type"] == "offer")
+                .count();
+            assert_eq!(offers, expected, "{b}");
+        }
+        // An offer that has already ended is not announced.
+        let (s, _) = call(
+            app,
+            Method::POST,
+            "/offers",
+            Some(&w.shop.owner),
+            Some(json!({ "title": "Old", "discountAmount": 5, "startDate": day(-9), "endDate": day(-2) })),
+        )
+        .await;
+        assert_eq!(s, 201);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (_, b) = call(app, Method::GET, "/notifications/my", Some(&cara), None).await;
+        assert_eq!(
+            b["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["type"] == "offer")
+                .count(),
+            1
+        );
+    }
+);

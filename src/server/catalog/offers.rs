@@ -248,6 +248,21 @@ pub async fn create(state: &AppState, actor: Uuid, changes: OfferChanges) -> App
     let offer = views(&txn, vec![saved]).await?.remove(0);
     txn.commit().await?;
     announce(state, Action::Created, &offer);
+    // Customers hear of a new offer that they can still use (the old backend pushed "New Offer!").
+    let today = crate::server::booking::rules(state).await?.today();
+    if offer.is_active && offer.end_date >= today {
+        let (state, announced) = (state.clone(), offer.clone());
+        tokio::spawn(async move {
+            match crate::server::notify::notices::new_offer(&state.db, &state.channels, &announced).await {
+                Ok(n) => {
+                    if n > 0 {
+                        state.outbox_kick.now();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, offer = %announced.id, "could not announce an offer"),
+            }
+        });
+    }
     Ok(offer)
 }
 

@@ -320,6 +320,111 @@ pub async fn staff<C: ConnectionTrait>(
     Ok(queued)
 }
 
+/// How many customers one batch of the offer announcement writes.
+const ANNOUNCE_BATCH: u64 = 500;
+
+/// "New Offer!" to every active customer account (roles Customer and User), as the old backend
+/// did when an offer was created: an in-app entry each, and a push to those with a device when push
+/// is on. Written in batches after the offer is saved, so a large customer base never holds up the
+/// request. Returns how many pushes were queued.
+pub async fn new_offer(
+    db: &sea_orm::DatabaseConnection,
+    channels: &Channels,
+    offer: &crate::shared::offers::Offer,
+) -> AppResult<usize> {
+    use crate::server::entities::roles;
+    use crate::shared::permissions::{CUSTOMER_ROLE, USER_ROLE};
+    use sea_orm::QueryOrder;
+    let customer_roles: Vec<Uuid> = roles::Entity::find()
+        .filter(roles::Column::Name.is_in([CUSTOMER_ROLE, USER_ROLE]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    if customer_roles.is_empty() {
+        return Ok(0);
+    }
+    let push_on = settings::get(db).await?.push && channels.push.is_some();
+    let title = "New Offer!".to_owned();
+    let body: String = match offer.discount() {
+        Some(d) => format!("{}: {}", offer.title, d.label()),
+        None => offer.title.clone(),
+    };
+    let data = BTreeMap::from([
+        ("type".to_owned(), "offer".to_owned()),
+        ("id".to_owned(), offer.id.to_string()),
+    ]);
+    let data_json = serde_json::to_string(&data).unwrap_or_default();
+    let mut queued = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = users::Entity::find()
+            .filter(users::Column::IsActive.eq(true))
+            .filter(users::Column::RoleId.is_in(customer_roles.clone()))
+            .order_by_asc(users::Column::Id)
+            .limit(ANNOUNCE_BATCH);
+        if let Some(last) = after {
+            q = q.filter(users::Column::Id.gt(last));
+        }
+        let batch = q.all(db).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        let now = Utc::now();
+        let entries: Vec<notifications::ActiveModel> = batch
+            .iter()
+            .map(|u| notifications::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(u.id),
+                title: Set(title.clone()),
+                message: Set(body.clone()),
+                kind: Set("offer".into()),
+                data: Set(Some(data_json.clone())),
+                is_read: Set(false),
+                created_at: Set(now),
+            })
+            .collect();
+        let pushes: Vec<outbox::ActiveModel> = batch
+            .iter()
+            .filter(|_| push_on)
+            .filter_map(|u| Some((u, u.fcm_token.clone()?)))
+            .map(|(u, token)| outbox::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                channel: Set("push".into()),
+                recipient: Set(token),
+                subject: Set(title.clone()),
+                body_text: Set(body.clone()),
+                body_html: Set(None),
+                status: Set("pending".into()),
+                attempts: Set(0),
+                last_error: Set(None),
+                next_attempt_at: Set(now),
+                created_at: Set(now),
+                sent_at: Set(None),
+                user_id: Set(Some(u.id)),
+                kind: Set(Some("offer".into())),
+                payload: Set(Some(data_json.clone())),
+            })
+            .collect();
+        queued += pushes.len();
+        // A batch's entries and pushes are written together.
+        let txn = crate::server::db::write_txn(db).await?;
+        for chunk in entries.chunks(100) {
+            notifications::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+        for chunk in pushes.chunks(100) {
+            outbox::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        if (batch.len() as u64) < ANNOUNCE_BATCH {
+            break;
+        }
+    }
+    Ok(queued)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
