@@ -67,12 +67,23 @@ test('an offer is created in the portal, prices a booking and leaves the app whe
   const listed = await (await context.request.get(`${BASE}/api/v1/offers`)).json();
   const offer = listed.data.offers.find((o) => o.title === title);
   assert.ok(offer, 'the public list shows the new offer');
-  const booked = await api(context.request, 'POST', '/appointments/admin', {
-    serviceId: shop.service.id, appointmentDate: dayOffset(2), appointmentTime: '10:00',
-    customerName: 'Olive Offer', customerPhone: '+44 20 7946 0101', payNow: false, offerId: offer.id, totalPrice: 1,
-  });
-  assert.equal(booked.appointment.total_price, '30.00');
+  // Staff book a walk-in with it from the appointments page; the server prices it.
   await page.goto(`${BASE}/appointments?search=${encodeURIComponent('Olive Offer')}`);
+  await hydrated(page);
+  await page.getByTestId('new-booking').click();
+  const booking = page.getByTestId('booking-dialog');
+  await booking.getByTestId('booking-service').selectOption(shop.service.id);
+  await booking.getByTestId('booking-date').fill(dayOffset(2));
+  await booking.getByTestId('slot').first().click();
+  await booking.getByTestId('booking-offer').selectOption(offer.id);
+  await booking.getByTestId('booking-name').fill('Olive Offer');
+  await booking.getByTestId('booking-phone').fill('+44 20 7946 0101');
+  await booking.getByTestId('booking-submit').click();
+  await page.getByTestId('toast-ok').filter({ hasText: 'Booked' }).waitFor();
+  const mine = await api(context.request, 'GET', `/appointments?search=${encodeURIComponent('Olive Offer')}`);
+  assert.equal(mine.appointments[0].total_price, '30.00');
+  assert.equal(mine.appointments[0].offer_id, offer.id);
+  await page.reload();
   await hydrated(page);
   await page.getByTestId('offer-badge').first().waitFor();
   assert.match(await page.getByTestId('offer-badge').first().getAttribute('aria-label'), new RegExp(title));

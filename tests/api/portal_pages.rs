@@ -218,6 +218,12 @@ both_backends!(
             ),
             ("delete_offer", Args::Json(json!({ "id": id })), &desk, false),
             ("load_sales", Args::Form(vec![]), &desk, true),
+            (
+                "offers_for_service",
+                Args::Json(json!({ "service_id": service })),
+                &desk,
+                true,
+            ),
             ("refund_payment", Args::Json(json!({ "id": id })), &desk, false),
             (
                 "save_notification_settings",

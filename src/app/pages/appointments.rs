@@ -18,8 +18,8 @@ use crate::app::components::{
     toast::{report, use_toasts},
 };
 use crate::app::server_fns::{
-    free_slots, list_appointments, load_appointment_choices, AppointmentChange, AppointmentChoices,
-    BookAppointment, ChangeAppointment,
+    free_slots, list_appointments, load_appointment_choices, offers_for_service, AppointmentChange,
+    AppointmentChoices, BookAppointment, ChangeAppointment,
 };
 use crate::shared::{
     appointments::{AppointmentQuery, AppointmentView, BookingForm},
@@ -637,6 +637,7 @@ fn BookingDialog(
                 let notes = RwSignal::new(String::new());
                 let paid = RwSignal::new(false);
                 let method = RwSignal::new(PaymentMethod::Cash.as_str().to_owned());
+                let offer = RwSignal::new(String::new());
                 errors.set(Vec::new());
                 let services = choices.with_value(|c| c.services.clone());
                 let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -654,7 +655,7 @@ fn BookingDialog(
                         pay_now: serde_json::Value::Bool(paid.get_untracked()),
                         payment_method: paid.get_untracked().then(|| method.get_untracked()),
                         user_id: None,
-                        offer_id: None,
+                        offer_id: Some(offer.get_untracked()).filter(|o| !o.is_empty()),
                     };
                     match form.parse() {
                         Err(list) => errors.set(list),
@@ -684,6 +685,8 @@ fn BookingDialog(
                         </div>
                         <SlotPicker service=service.into() date=date.into() expert=expert.into() picked/>
                         <FieldMessage errors field="appointmentTime"/>
+                        <OfferPicker service=service.into() offer/>
+                        <FieldMessage errors field="offerId"/>
                         <div class="grid grid-cols-2 gap-3">
                             <label class=LABEL>
                                 "Customer name"
@@ -725,6 +728,47 @@ fn BookingDialog(
                 }
             }}
         </Modal>
+    }
+}
+
+/// The offers the chosen service can be booked with today (the server checks and prices it).
+#[component]
+fn OfferPicker(service: Signal<Option<Uuid>>, offer: RwSignal<String>) -> impl IntoView {
+    let offers = Resource::new(
+        move || service.get(),
+        |service| async move {
+            match service {
+                Some(id) => offers_for_service(id).await,
+                None => Ok::<_, PortalError>(Vec::new()),
+            }
+        },
+    );
+    // Another service's offers do not carry over.
+    Effect::new(move |_| {
+        service.track();
+        offer.set(String::new());
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = offers.await.unwrap_or_default();
+                (!list.is_empty()).then(|| view! {
+                    <label class=LABEL>
+                        "Offer (optional)"
+                        <select class=INPUT bind:value=offer data-testid="booking-offer">
+                            <option value="">"No offer"</option>
+                            {list.into_iter().map(|o| {
+                                let label = match o.discount() {
+                                    Some(d) => format!("{} ({})", o.title, d.label()),
+                                    None => o.title.clone(),
+                                };
+                                view! { <option value=o.id.to_string()>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -107,3 +107,18 @@ pub async fn delete_offer(id: Uuid) -> Result<String, PortalError> {
         },
     )
 }
+
+/// The offers a booking of `service_id` could use today, for the staff booking dialog.
+#[server(prefix = "/api/fn", endpoint = "offers_for_service", input = Json)]
+pub async fn offers_for_service(service_id: Uuid) -> Result<Vec<Offer>, PortalError> {
+    use crate::server::{booking, catalog, portal};
+    use crate::shared::permissions::Permission;
+    let (state, _) = portal::authorize(Permission::AppointmentsManageAll).await?;
+    let today = booking::rules(&state)
+        .await
+        .map_err(portal::portal_error)?
+        .today();
+    catalog::offers::for_service(&state.db, today, service_id)
+        .await
+        .map_err(portal::portal_error)
+}
