@@ -1057,3 +1057,122 @@ async fn bench_stripe_webhooks() {
         );
     }
 }
+
+both_backends!(
+    async fn guests_are_refused_on_every_payment_and_offer_route_that_needs_an_account(backend: Backend) {
+        let (shop, stripe) = stripe_shop(backend).await;
+        let app = &shop.app;
+        let (_, b) = call(app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
+        let guest = b["data"]["accessToken"].as_str().unwrap().to_owned();
+        let id = uuid::Uuid::now_v7();
+        let routes = [
+            (
+                Method::POST,
+                "/payments/create-intent".to_owned(),
+                json!({ "amount": 2550 }),
+            ),
+            (
+                Method::POST,
+                "/payments/confirm-appointment".to_owned(),
+                json!({ "paymentIntentId": "pi_1" }),
+            ),
+            (Method::POST, "/payments/jazzcash/initiate".to_owned(), json!({})),
+            (
+                Method::GET,
+                "/payments/jazzcash/status/T1".to_owned(),
+                Value::Null,
+            ),
+            (Method::GET, "/payments/admin".to_owned(), Value::Null),
+            (Method::POST, format!("/payments/{id}/refund"), Value::Null),
+            (Method::GET, "/offers/admin".to_owned(), Value::Null),
+            (Method::POST, "/offers".to_owned(), json!({})),
+            (Method::PUT, format!("/offers/{id}"), json!({})),
+            (Method::DELETE, format!("/offers/{id}"), Value::Null),
+        ];
+        for (method, path, body) in routes {
+            let body = (!body.is_null()).then_some(body);
+            let (s, b) = call(app, method.clone(), &path, Some(&guest), body).await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("GUEST_RESTRICTED")),
+                "{method} {path}: {b}"
+            );
+        }
+        assert_eq!(stripe.intents(), 0);
+    }
+);
+
+both_backends!(
+    async fn a_payment_confirmed_many_times_at_once_is_settled_and_paid_once(backend: Backend) {
+        let (shop, stripe) = stripe_shop(backend).await;
+        let app = &shop.app;
+        let pat = customer(app, "pat@example.com").await;
+        let (_, b) = call(
+            app,
+            Method::POST,
+            "/payments/create-intent",
+            Some(&pat),
+            Some(checkout(&shop, "10:00")),
+        )
+        .await;
+        let intent = b["paymentIntentId"].as_str().unwrap().to_owned();
+        let booked = b["appointments"][0]["id"].as_str().unwrap().to_owned();
+        stripe.succeed(&intent, None);
+        // Three deliveries of one event, two other events for the same intent, and three confirms.
+        let event = stripe.event("payment_intent.succeeded", &intent);
+        let others = [
+            stripe.event("payment_intent.succeeded", &intent),
+            stripe.event("payment_intent.succeeded", &intent),
+        ];
+        let confirm = json!({ "paymentIntentId": intent });
+        let hooks = futures_util::future::join_all(
+            [&event, &event, &event, &others[0], &others[1]].map(|e| signed_webhook(app, e)),
+        );
+        let confirms = futures_util::future::join_all((0..3).map(|_| {
+            call(
+                app,
+                Method::POST,
+                "/payments/confirm-appointment",
+                Some(&pat),
+                Some(confirm.clone()),
+            )
+        }));
+        let (hooks, confirms) = tokio::join!(hooks, confirms);
+        for (s, b) in hooks.iter().chain(confirms.iter()) {
+            assert_eq!(*s, StatusCode::OK, "{b}");
+        }
+        let settled = hooks
+            .iter()
+            .filter(|(_, b)| b["data"]["outcome"]["settled"] == true)
+            .count();
+        let by_confirm = confirms
+            .iter()
+            .filter(|(_, b)| b["message"] == "Payment confirmed")
+            .count();
+        assert!(settled <= 1, "{hooks:?}");
+        assert_eq!(
+            hooks
+                .iter()
+                .filter(|(_, b)| b["data"]["duplicate"] == true)
+                .count(),
+            2,
+            "{hooks:?}"
+        );
+        assert_eq!(by_confirm, 3, "{confirms:?}");
+        let a = appointment(app, &shop.owner, &booked).await;
+        assert_eq!(
+            (&a["status"], &a["payment_status"]),
+            (&json!("confirmed"), &json!("paid"))
+        );
+        assert!(stripe.refunds().is_empty());
+        let (_, b) = call(
+            app,
+            Method::GET,
+            "/audit-log?action=payment.booking_lost",
+            Some(&shop.owner),
+            None,
+        )
+        .await;
+        assert_eq!(b["data"]["entries"].as_array().map(Vec::len), Some(0));
+    }
+);

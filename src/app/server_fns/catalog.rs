@@ -87,22 +87,10 @@ pub async fn list_services(query: ServiceQuery) -> Result<ServicePage, PortalErr
         .await
         .map_err(portal::portal_error)?
         .today();
-    let (running, _) =
-        crate::server::catalog::offers::list_current(&state.db, today, PageRequest { page: 1, limit: 500 })
-            .await
-            .map_err(portal::portal_error)?;
-    let offers = services
-        .iter()
-        .map(|s| {
-            let titles: Vec<String> = running
-                .iter()
-                .filter(|o| o.covers_service(s.id) && !o.used_up())
-                .map(|o| o.title.clone())
-                .collect();
-            (s.id, titles)
-        })
-        .filter(|(_, titles)| !titles.is_empty())
-        .collect();
+    let ids: Vec<Uuid> = services.iter().map(|s| s.id).collect();
+    let offers = crate::server::catalog::offers::covering(&state.db, today, &ids)
+        .await
+        .map_err(portal::portal_error)?;
     Ok(ServicePage {
         services,
         pagination,

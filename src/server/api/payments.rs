@@ -21,7 +21,11 @@ use super::{
 use crate::server::{
     booking,
     error::AppError,
-    payments::{self, jazzcash, stripe::Notice, Cart, Paid, Provider, Settled},
+    payments::{
+        self,
+        callbacks::{self, StripeOutcome},
+        jazzcash, Cart, Provider, Settled,
+    },
     state::AppState,
 };
 use crate::shared::{
@@ -63,19 +67,9 @@ pub struct CheckoutBody {
     pub cart_items: Vec<CartItem>,
 }
 
-/// The most bookings one payment may hold.
-const MAX_CART_LINES: usize = 20;
-
 /// The cart the body asks for, every line checked (errors name `cartItems[i].field`).
 fn cart(state: &AppState, body: &CheckoutBody, amount_only_allowed: bool) -> Result<Cart, AppError> {
-    if let Some(c) = body.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        if !c.eq_ignore_ascii_case(&state.config.currency) {
-            return Err(AppError::field(
-                "currency",
-                &format!("Payments are in {}", state.config.currency.to_ascii_uppercase()),
-            ));
-        }
-    }
+    payments::check_currency(&state.config, body.currency.as_deref())?;
     let line = |service_id: &str,
                 date: &str,
                 time: &str,
@@ -96,12 +90,7 @@ fn cart(state: &AppState, body: &CheckoutBody, amount_only_allowed: bool) -> Res
         offer_id: offer.clone(),
     };
     let forms: Vec<(Option<usize>, BookingForm)> = if !body.cart_items.is_empty() {
-        if body.cart_items.len() > MAX_CART_LINES {
-            return Err(AppError::field(
-                "cartItems",
-                &format!("At most {MAX_CART_LINES} bookings at once"),
-            ));
-        }
+        payments::check_cart_size(body.cart_items.len())?;
         body.cart_items
             .iter()
             .enumerate()
@@ -141,8 +130,8 @@ fn cart(state: &AppState, body: &CheckoutBody, amount_only_allowed: bool) -> Res
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         }
-        .filter(|m| (payments::MIN_ONLINE_MINOR..=Money::MAX_MINOR).contains(m))
         .ok_or_else(|| AppError::field("amount", "Must be a whole number of paisa, at least 100"))?;
+        payments::check_amount(minor)?;
         return Ok(Cart::AmountOnly(Money::from_minor(minor)));
     } else {
         return Err(AppError::field("serviceId", "Choose the service to pay for"));
@@ -257,67 +246,25 @@ pub async fn stripe_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let stripe = state.payments.stripe()?;
+    state.payments.stripe()?;
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| AppError::BadRequest("Missing Stripe-Signature.".into()))?;
     let payload =
         std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("Invalid webhook body.".into()))?;
-    let (event_id, notice) = stripe.verify(payload, signature)?;
-    if !payments::first_time(&state, Provider::Stripe, &event_id).await? {
-        return Ok(ApiOk::new(json!({ "received": true, "duplicate": true })).into_response());
-    }
-    let outcome = match notice {
-        Notice::Succeeded(intent) => {
-            let paid = Paid {
-                amount_minor: intent.amount_received,
-                currency: intent.currency,
-            };
-            match payments::settle(&state, Provider::Stripe, &intent.id, paid).await {
-                Ok((_, Settled::Now { lost })) => json!({ "settled": true, "lost": lost }),
-                Ok((_, Settled::Already)) => json!({ "settled": false }),
-                Ok((_, Settled::Mismatch)) => json!({ "settled": false, "refunded": true }),
-                // Not ours (another system's intent on the same account): acknowledged, ignored.
-                Err(AppError::NotFound(_)) => json!({ "ignored": true }),
-                Err(e) => {
-                    // Stripe retries what was not acknowledged; the event may be tried again.
-                    forget_event(&state, &event_id).await;
-                    return Err(e.into());
-                }
-            }
+    let outcome = match callbacks::stripe_event(&state, payload, signature).await? {
+        StripeOutcome::Duplicate => {
+            return Ok(ApiOk::new(json!({ "received": true, "duplicate": true })).into_response())
         }
-        Notice::Declined(intent) => {
-            if let Err(e) =
-                payments::note_decline(&state, Provider::Stripe, &intent.id, "A card was declined").await
-            {
-                forget_event(&state, &event_id).await;
-                return Err(e.into());
-            }
-            json!({ "declined": true })
-        }
-        Notice::Failed(intent) => {
-            if let Err(e) =
-                payments::fail(&state, Provider::Stripe, &intent.id, "The payment was cancelled").await
-            {
-                forget_event(&state, &event_id).await;
-                return Err(e.into());
-            }
-            json!({ "failed": true })
-        }
-        Notice::Other => json!({ "ignored": true }),
+        StripeOutcome::Settled { lost } => json!({ "settled": true, "lost": lost }),
+        StripeOutcome::AlreadySettled => json!({ "settled": false }),
+        StripeOutcome::Refunded => json!({ "settled": false, "refunded": true }),
+        StripeOutcome::Declined => json!({ "declined": true }),
+        StripeOutcome::Failed => json!({ "failed": true }),
+        StripeOutcome::Ignored => json!({ "ignored": true }),
     };
     Ok(ApiOk::new(json!({ "received": true, "outcome": outcome })).into_response())
-}
-
-async fn forget_event(state: &AppState, event_id: &str) {
-    use crate::server::entities::payment_events;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let _ = payment_events::Entity::delete_many()
-        .filter(payment_events::Column::Provider.eq(Provider::Stripe.as_str()))
-        .filter(payment_events::Column::EventId.eq(event_id))
-        .exec(&state.db)
-        .await;
 }
 
 /// `POST /payments/jazzcash/initiate` (A): the signed form, as an auto-posting page
@@ -353,53 +300,6 @@ fn form_fields(body: &Bytes) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A signed JazzCash post, settled or failed by its response code. Returns the reference, and
-/// whether the payment now stands paid.
-async fn jazzcash_post(
-    state: &AppState,
-    fields: &BTreeMap<String, String>,
-) -> Result<(String, bool), AppError> {
-    let jc = state.payments.jazzcash()?;
-    if !jc.verify(fields) {
-        tracing::warn!("jazzcash post with a wrong or missing hash refused");
-        return Err(AppError::BadRequest("Invalid JazzCash signature.".into()));
-    }
-    let reference = fields.get("pp_TxnRefNo").cloned().unwrap_or_default();
-    let code = fields
-        .get("pp_ResponseCode")
-        .map(String::as_str)
-        .unwrap_or_default();
-    match jazzcash::outcome(code) {
-        jazzcash::Outcome::Paid => {
-            let amount = fields
-                .get("pp_Amount")
-                .and_then(|a| a.trim().parse::<i64>().ok())
-                .ok_or_else(|| AppError::BadRequest("JazzCash sent no amount.".into()))?;
-            let currency = fields
-                .get("pp_TxnCurrency")
-                .cloned()
-                .unwrap_or_else(|| "PKR".into());
-            let paid = Paid {
-                amount_minor: amount,
-                currency,
-            };
-            let (payment, _) = payments::settle(state, Provider::JazzCash, &reference, paid).await?;
-            let ok = matches!(
-                payment.status.as_str(),
-                payments::status::SUCCEEDED | payments::status::PARTLY_REFUNDED
-            );
-            Ok((reference, ok))
-        }
-        jazzcash::Outcome::Pending => Ok((reference, false)),
-        jazzcash::Outcome::Failed => {
-            let message = fields.get("pp_ResponseMessage").cloned().unwrap_or_default();
-            let why: String = format!("JazzCash {code}: {message}").chars().take(500).collect();
-            payments::fail(state, Provider::JazzCash, &reference, &why).await?;
-            Ok((reference, false))
-        }
-    }
-}
-
 fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -410,7 +310,7 @@ pub async fn jazzcash_return(State(state): State<AppState>, body: Bytes) -> Resp
     let fields = form_fields(&body);
     let base = state.config.frontend_url();
     let code = fields.get("pp_ResponseCode").cloned().unwrap_or_default();
-    let target = match jazzcash_post(&state, &fields).await {
+    let target = match callbacks::jazzcash_post(&state, &fields).await {
         Ok((reference, true)) => format!("{base}/payment-success?ref={}", encode(&reference)),
         Ok((reference, false)) => format!(
             "{base}/payment-failed?ref={}&code={}",
@@ -433,7 +333,7 @@ pub async fn jazzcash_return(State(state): State<AppState>, body: Bytes) -> Resp
 /// `POST /payments/jazzcash/notify`: JazzCash's server-to-server notice, the same signed fields.
 pub async fn jazzcash_notify(State(state): State<AppState>, body: Bytes) -> ApiResult<Value> {
     let fields = form_fields(&body);
-    let (reference, paid) = jazzcash_post(&state, &fields).await?;
+    let (reference, paid) = callbacks::jazzcash_post(&state, &fields).await?;
     Ok(ApiOk::new(json!({ "txnRefNo": reference, "paid": paid })))
 }
 
@@ -443,7 +343,12 @@ pub async fn jazzcash_status(
     user: CurrentUser,
     Path(reference): Path<String>,
 ) -> ApiResult<Value> {
-    let payment = payments::find_by_reference(&state.db, Provider::JazzCash, reference.trim())
+    // References are 20 characters (`T` + time + digits); anything much longer is no reference.
+    let reference = reference.trim();
+    if reference.len() > 64 {
+        return Err(AppError::not_found("Payment").into());
+    }
+    let payment = payments::find_by_reference(&state.db, Provider::JazzCash, reference)
         .await?
         .filter(|p| p.user_id == Some(user.0.user.id) || user.0.can(Permission::AppointmentsView))
         .ok_or_else(|| AppError::not_found("Payment"))?;

@@ -177,6 +177,28 @@ pub async fn for_service<C: ConnectionTrait>(
         .collect())
 }
 
+/// For each of `service_ids` that a running offer covers (and has uses left), the offers' titles:
+/// the badges of the portal's services list.
+pub async fn covering<C: ConnectionTrait>(
+    db: &C,
+    today: NaiveDate,
+    service_ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, Vec<String>)>> {
+    let running = views(db, entity::Entity::find().filter(current(today)).all(db).await?).await?;
+    Ok(service_ids
+        .iter()
+        .map(|id| {
+            let titles: Vec<String> = running
+                .iter()
+                .filter(|o| o.covers_service(*id) && !o.used_up())
+                .map(|o| o.title.clone())
+                .collect();
+            (*id, titles)
+        })
+        .filter(|(_, titles)| !titles.is_empty())
+        .collect())
+}
+
 async fn row<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {
     entity::Entity::find_by_id(id)
         .one(db)

@@ -14,6 +14,7 @@
 //! - The app's older flow (an amount-only intent, then `POST /appointments` with `payNow`) is
 //!   matched on the server: the customer's own unattached payment of exactly the booking's price.
 
+pub mod callbacks;
 pub mod jazzcash;
 pub mod stripe;
 
@@ -44,6 +45,49 @@ use crate::shared::{
 
 /// The smallest online payment, in minor units (Rs. 1.00; the app's own minimum).
 pub const MIN_ONLINE_MINOR: i64 = 100;
+
+/// The most bookings one payment may hold.
+pub const MAX_CART_LINES: usize = 20;
+
+/// Payments are in the business's currency only (`CURRENCY`); a client naming another is refused.
+pub fn check_currency(config: &Config, given: Option<&str>) -> AppResult<()> {
+    match given.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) if !c.eq_ignore_ascii_case(&config.currency) => Err(AppError::field(
+            "currency",
+            &format!("Payments are in {}", config.currency.to_ascii_uppercase()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub fn check_cart_size(lines: usize) -> AppResult<()> {
+    if lines > MAX_CART_LINES {
+        return Err(AppError::field(
+            "cartItems",
+            &format!("At most {MAX_CART_LINES} bookings at once"),
+        ));
+    }
+    Ok(())
+}
+
+/// An amount the older app pays before it books: at least Rs. 1.00, at most the largest price.
+pub fn check_amount(minor: i64) -> AppResult<Money> {
+    if (MIN_ONLINE_MINOR..=Money::MAX_MINOR).contains(&minor) {
+        Ok(Money::from_minor(minor))
+    } else {
+        Err(AppError::field(
+            "amount",
+            "Must be a whole number of paisa, at least 100",
+        ))
+    }
+}
+
+/// The price an appointment is charged, in minor units (its `total_price`, which the server set).
+fn price_minor(a: &AppointmentView) -> i64 {
+    Money::parse_field("", &serde_json::Value::String(a.total_price.clone()))
+        .map(Money::minor)
+        .unwrap_or(0)
+}
 
 /// The providers this instance has; each is `None` when not configured (its routes answer 503).
 #[derive(Clone, Default)]
@@ -239,14 +283,7 @@ async fn undo(state: &AppState, rules: &Rules, booked: &[AppointmentView]) {
 }
 
 fn total_minor(booked: &[AppointmentView]) -> i64 {
-    booked
-        .iter()
-        .map(|a| {
-            Money::parse_field("", &serde_json::Value::String(a.total_price.clone()))
-                .map(Money::minor)
-                .unwrap_or(0)
-        })
-        .sum()
+    booked.iter().map(price_minor).sum()
 }
 
 fn paid_lines(booked: &[AppointmentView]) -> String {
@@ -256,9 +293,7 @@ fn paid_lines(booked: &[AppointmentView]) -> String {
             appointment_id: a.id,
             service_id: a.service_id,
             starts_at: a.starts_at,
-            price_minor: Money::parse_field("", &serde_json::Value::String(a.total_price.clone()))
-                .map(Money::minor)
-                .unwrap_or(0),
+            price_minor: price_minor(a),
         })
         .collect();
     serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into())
@@ -285,16 +320,9 @@ async fn prepare(
     cart: Cart,
 ) -> AppResult<(i64, Vec<AppointmentView>)> {
     match cart {
-        Cart::AmountOnly(amount) => {
-            if amount.minor() < MIN_ONLINE_MINOR {
-                return Err(AppError::field(
-                    "amount",
-                    "Must be at least 100 (Rs. 1.00, in paisa)",
-                ));
-            }
-            Ok((amount.minor(), Vec::new()))
-        }
+        Cart::AmountOnly(amount) => Ok((check_amount(amount.minor())?.minor(), Vec::new())),
         Cart::Bookings(lines) => {
+            check_cart_size(lines.len())?;
             let booked = reserve(state, rules, user_id, payment_id, lines).await?;
             let total = total_minor(&booked);
             if total < MIN_ONLINE_MINOR {
@@ -807,9 +835,7 @@ pub async fn attach_prepaid(
     let Some(stripe) = state.payments.stripe.as_ref() else {
         return Ok(None);
     };
-    let price = Money::parse_field("", &serde_json::Value::String(booked.total_price.clone()))
-        .map(Money::minor)
-        .unwrap_or(-1);
+    let price = price_minor(booked);
     let candidates = entity::Entity::find()
         .filter(entity::Column::Provider.eq(Provider::Stripe.as_str()))
         .filter(entity::Column::UserId.eq(user_id))
