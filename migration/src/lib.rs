@@ -17,6 +17,7 @@ mod m20261202_000008_sign_in_guards;
 mod m20261202_000009_media_and_notifications;
 mod m20261202_000010_offers;
 mod m20261202_000011_payments;
+mod m20261202_000012_academy_reviews_support;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_media_and_notifications::Migration),
             Box::new(m20261202_000010_offers::Migration),
             Box::new(m20261202_000011_payments::Migration),
+            Box::new(m20261202_000012_academy_reviews_support::Migration),
         ]
     }
 }

@@ -201,6 +201,14 @@ pub fn covers_service(apply_to: ApplyTo, offer_service: Option<Uuid>, service_id
     }
 }
 
+pub fn covers_course(apply_to: ApplyTo, offer_course: Option<Uuid>, course_id: Uuid) -> bool {
+    match apply_to {
+        ApplyTo::All | ApplyTo::AllCourses => true,
+        ApplyTo::Course => offer_course == Some(course_id),
+        ApplyTo::AllServices | ApplyTo::Service => false,
+    }
+}
+
 /// An offer as a form or JSON body sends it (camelCase, or the old admin site's snake_case).
 /// Absent fields stay as they are; a discount that is empty, null or 0 counts as not given, so a
 /// form that clears one box when the other is typed in sends one discount.

@@ -64,6 +64,7 @@ permissions! {
     CoursesManage => "courses.manage", "Academy", "Manage courses and applications";
     SupportView => "support.view", "Support", "Read support tickets";
     SupportManage => "support.manage", "Support", "Answer, assign and close support tickets";
+    ReviewsModerate => "reviews.moderate", "Support", "Hide customer reviews (with a reason) and show them again";
     NotificationsSend => "notifications.send", "Support", "See the delivery log of emails, push messages and texts, and send failed ones again";
     PaymentsRefund => "payments.refund", "Sales", "Refund a customer's payment (it cancels the bookings it paid for)";
 }
@@ -164,6 +165,7 @@ pub const DEFAULT_ROLES: &[DefaultRole] = &[
             CoursesManage,
             SupportView,
             SupportManage,
+            ReviewsModerate,
             NotificationsSend,
         ],
     },
