@@ -68,8 +68,18 @@ pub async fn seed_demo(config: Config, days: Option<u32>) -> anyhow::Result<()> 
     } else {
         println!(
             "added {} categories, {} services, {} experts, {} customers and {} appointments \
-             ({days} days back, 14 ahead)",
-            s.categories, s.services, s.experts, s.customers, s.appointments
+             ({days} days back, 14 ahead); {} courses with {} applications, {} blog posts, {} reviews \
+             and {} support tickets",
+            s.categories,
+            s.services,
+            s.experts,
+            s.customers,
+            s.appointments,
+            s.content.courses,
+            s.content.applications,
+            s.content.blogs,
+            s.content.reviews,
+            s.content.tickets
         );
     }
     Ok(())

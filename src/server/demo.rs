@@ -32,6 +32,7 @@ pub struct Seeded {
     pub experts: usize,
     pub customers: usize,
     pub appointments: usize,
+    pub content: super::demo_content::Added,
 }
 
 /// (category, service, price in pence/cents, minutes)
@@ -193,6 +194,7 @@ pub async fn seed(db: &DatabaseConnection, default_tz: chrono_tz::Tz, days: u32)
             .exec_without_returning(db)
             .await?;
     }
+    seeded.content = super::demo_content::seed(db, &mut rng, &customers).await?;
     Ok(seeded)
 }
 

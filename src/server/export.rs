@@ -48,6 +48,48 @@ pub async fn appointments_csv(
         .into_response()
 }
 
+/// `GET /reports/export.csv?startDate&endDate`: the Reports page's paid transactions as CSV
+/// (portal session, `reports.view`).
+pub async fn report_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let param = |k: &str| q.get(k).map(String::as_str);
+    let principal = match sessions::session_principal(&session, &state).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Redirect::to(&format!("/login?next={}", encode("/reports"))).into_response(),
+        Err(e) => return failure(e),
+    };
+    if let Err(e) = principal.require(crate::shared::permissions::Permission::ReportsView) {
+        return failure(e);
+    }
+    let rules = match booking::rules(&state).await {
+        Ok(r) => r,
+        Err(e) => return failure(e),
+    };
+    let range =
+        match crate::shared::reports::DateRange::parse(param("startDate"), param("endDate"), rules.today()) {
+            Ok(r) => r,
+            Err(errors) => return failure(AppError::Validation(errors)),
+        };
+    match booking::reports::transactions_csv(&state.db, &rules, range).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", range.file_name()),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => failure(e),
+    }
+}
+
 fn failure(e: AppError) -> Response {
     if e.is_internal() {
         tracing::error!(error = %e, "CSV export failed");
@@ -89,18 +131,18 @@ pub fn to_csv(rows: &[AppointmentView]) -> Result<Vec<u8>, csv::Error> {
         out.write_record([
             a.appointment_date.as_str(),
             time,
-            &cell(&a.customer_name),
-            &cell(&a.customer_phone),
-            &cell(a.customer_email.as_deref().unwrap_or("")),
-            &cell(&a.service_name),
-            &cell(&a.expert_name),
+            &safe_cell(&a.customer_name),
+            &safe_cell(&a.customer_phone),
+            &safe_cell(a.customer_email.as_deref().unwrap_or("")),
+            &safe_cell(&a.service_name),
+            &safe_cell(&a.expert_name),
             &a.duration.to_string(),
             &a.total_price,
             &a.status,
             &a.payment_status,
             a.payment_method.as_deref().unwrap_or(""),
-            &cell(a.notes.as_deref().unwrap_or("")),
-            &cell(a.cancelled_reason.as_deref().unwrap_or("")),
+            &safe_cell(a.notes.as_deref().unwrap_or("")),
+            &safe_cell(a.cancelled_reason.as_deref().unwrap_or("")),
             &a.created_at.to_rfc3339(),
         ])?;
     }
@@ -109,7 +151,7 @@ pub fn to_csv(rows: &[AppointmentView]) -> Result<Vec<u8>, csv::Error> {
 
 /// Text typed by customers and staff, made inert for spreadsheets: a cell that starts like a formula
 /// gets a leading apostrophe (OWASP's advice against CSV injection; Excel hides the apostrophe).
-fn cell(text: &str) -> String {
+pub fn safe_cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

@@ -1,14 +1,17 @@
 //! Server-only code (`ssr`): configuration, wiring, the service layer and the `/api/v1` adapter.
 
+pub mod academy;
 pub mod api;
 pub mod audit;
 pub mod booking;
 pub mod catalog;
 pub mod cli;
 pub mod client_addr;
+pub mod community;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_content;
 pub mod entities;
 pub mod error;
 pub mod export;
@@ -31,4 +34,5 @@ pub mod security_headers;
 pub mod sessions;
 pub mod startup;
 pub mod state;
+pub mod support;
 pub mod telemetry;

@@ -193,6 +193,7 @@ pub fn router(state: AppState) -> Router {
 
     let app = Router::new()
         .route("/appointments/export.csv", get(super::export::appointments_csv))
+        .route("/reports/export.csv", get(super::export::report_csv))
         // Rate-limited like the API: each start writes a (short-lived) session.
         .merge(
             Router::new()

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod academy;
 mod account;
 mod admin;
 mod auth;
@@ -33,7 +34,10 @@ mod portal_staff;
 mod portal_users;
 mod rate_limit;
 mod registration;
+mod reports;
+mod reviews;
 mod security;
 mod sessions;
 mod sign_ins;
 mod startup;
+mod support;

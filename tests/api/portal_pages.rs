@@ -226,6 +226,77 @@ both_backends!(
             ),
             ("refund_payment", Args::Json(json!({ "id": id })), &desk, false),
             (
+                "load_courses",
+                Args::Json(json!({ "search": "", "active": "", "page": 1 })),
+                &desk,
+                true,
+            ),
+            (
+                "save_course",
+                Args::Json(json!({ "id": null, "form": {} })),
+                &desk,
+                false,
+            ),
+            ("delete_course", Args::Json(json!({ "id": id })), &desk, false),
+            (
+                "load_applications",
+                Args::Json(json!({ "course_id": null, "status": "", "search": "", "page": 1 })),
+                &desk,
+                true,
+            ),
+            (
+                "decide_application",
+                Args::Json(json!({ "id": id, "status": "accepted" })),
+                &desk,
+                false,
+            ),
+            (
+                "load_blogs",
+                Args::Json(json!({ "search": "", "page": 1 })),
+                &desk,
+                true,
+            ),
+            (
+                "save_blog",
+                Args::Json(json!({ "id": null, "form": {} })),
+                &desk,
+                false,
+            ),
+            ("delete_blog", Args::Json(json!({ "id": id })), &desk, false),
+            (
+                "load_tickets",
+                Args::Json(json!({ "status": "", "priority": "", "search": "", "page": 1 })),
+                &desk,
+                true,
+            ),
+            (
+                "update_ticket",
+                Args::Json(json!({ "id": id, "form": {} })),
+                &desk,
+                false,
+            ),
+            ("delete_ticket", Args::Json(json!({ "id": id })), &desk, false),
+            (
+                "load_report",
+                Args::Json(json!({ "start": "", "end": "" })),
+                &desk,
+                true,
+            ),
+            (
+                "load_reviews",
+                Args::Json(
+                    json!({ "kind": "", "service_id": null, "expert_id": null, "hidden": "", "page": 1 }),
+                ),
+                &desk,
+                true,
+            ),
+            (
+                "moderate_review",
+                Args::Json(json!({ "id": id, "form": {} })),
+                &desk,
+                false,
+            ),
+            (
                 "save_notification_settings",
                 Args::Json(json!({ "settings": { "texts": { "booked": { "title": "", "body": "" } } } })),
                 &desk,
@@ -277,6 +348,11 @@ both_backends!(
             "/deliveries",
             "/offers",
             "/sales",
+            "/courses",
+            "/blogs",
+            "/support",
+            "/reports",
+            "/reviews",
         ] {
             let r = anonymous.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FOUND, "{page}");
@@ -308,6 +384,11 @@ both_backends!(
             "/deliveries",
             "/offers",
             "/sales",
+            "/courses",
+            "/blogs",
+            "/support",
+            "/reports",
+            "/reviews",
         ] {
             let r = desk.get(app.url(page)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{page}");

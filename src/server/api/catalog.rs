@@ -26,7 +26,11 @@ use crate::shared::{
     booking::Money, catalog::ServiceForm, errors::FieldError, paging::PageRequest, permissions::Permission,
 };
 
-fn bool_param(q: &HashMap<String, String>, key: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+pub(super) fn bool_param(
+    q: &HashMap<String, String>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<bool> {
     match param(q, key) {
         None => None,
         Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Some(true),
@@ -38,7 +42,11 @@ fn bool_param(q: &HashMap<String, String>, key: &str, errors: &mut Vec<FieldErro
     }
 }
 
-fn uuid_param(q: &HashMap<String, String>, key: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+pub(super) fn uuid_param(
+    q: &HashMap<String, String>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Uuid> {
     param(q, key).and_then(|v| {
         Uuid::parse_str(v)
             .map_err(|_| errors.push(FieldError::new(key, format!("{key} must be an id"))))

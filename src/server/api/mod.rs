@@ -1,11 +1,13 @@
 //! `/api/v1`: the mobile app's JSON API. Handlers only extract, authorise, call the service layer
 //! and shape the response; rules live in the services.
 
+mod academy;
 mod admin;
 mod auth;
 mod booking;
 mod catalog;
 mod categories;
+mod community;
 pub mod extract;
 pub mod input;
 mod media;
@@ -13,7 +15,9 @@ mod notifications;
 mod offers;
 mod payments;
 mod permissions;
+mod reports;
 pub mod response;
+mod support;
 
 use axum::{
     extract::OriginalUri,
@@ -83,6 +87,42 @@ pub fn router() -> Router<AppState> {
                 .delete(admin::delete_user),
         )
         .route("/audit-log", get(admin::audit_log))
+        .route("/reviews/my", get(community::mine))
+        .route("/reviews/my-course-reviews", get(community::my_course_reviews))
+        .route("/reviews/by-appointment/{id}", get(community::by_appointment))
+        .route("/reviews", post(community::create))
+        .route("/reviews/course", post(community::create_for_course))
+        .route("/reviews/admin", get(community::list_admin))
+        .route("/reviews/{id}/moderation", put(community::moderate))
+        .route(
+            "/favorites",
+            get(community::list_favorites).post(community::add_favorite),
+        )
+        .route(
+            "/favorites/{item_type}/{item_id}",
+            delete(community::remove_favorite),
+        )
+        .route(
+            "/favorites/check/{item_type}/{item_id}",
+            get(community::check_favorite),
+        )
+        .route("/courses/{id}/apply", post(academy::apply))
+        .route("/courses/admin/applications", get(academy::list_applications))
+        .route("/courses/admin/applications/{id}", put(academy::decide))
+        .route("/blogs/admin", get(community::list_blogs_admin))
+        .route("/support/tickets", get(support::list).post(support::open))
+        .route("/support/tickets/my", get(support::mine))
+        .route(
+            "/support/tickets/{id}",
+            get(support::get)
+                .put(support::update)
+                .post(support::update)
+                .delete(support::delete),
+        )
+        .route("/reports/sales", get(reports::sales))
+        .route("/reports/data", get(reports::data))
+        .route("/reports/transactions", get(reports::transactions))
+        .route("/reports/transactions/export", get(reports::export))
         .route("/offers/admin", get(offers::list_admin))
         .route("/payments/create-intent", post(payments::create_intent))
         .route("/payments/confirm-appointment", post(payments::confirm))
@@ -174,6 +214,20 @@ pub fn router() -> Router<AppState> {
             "/offers/{id}",
             get(offers::get).put(offers::update).delete(offers::delete),
         )
+        .route("/courses", get(academy::list).post(academy::create))
+        .route(
+            "/courses/{id}",
+            get(academy::get).put(academy::update).delete(academy::delete),
+        )
+        .route("/blogs", get(community::list_blogs).post(community::create_blog))
+        .route(
+            "/blogs/{id}",
+            get(community::get_blog)
+                .put(community::update_blog)
+                .delete(community::delete_blog),
+        )
+        .route("/reviews/by-service/{id}", get(community::by_service))
+        .route("/reviews/by-course/{id}", get(community::by_course))
         // The contract's 404 is JSON, never the portal's HTML page.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

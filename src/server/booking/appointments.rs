@@ -161,7 +161,7 @@ pub async fn book(
     // A wrong or spent offer is said before any slot is tried; the use itself is claimed with the
     // booking's write, below.
     if let Some(offer_id) = booking.offer_id {
-        offers::check(db, offer_id, service.id, rules.today()).await?;
+        offers::check(db, offer_id, offers::Item::Service(service.id), rules.today()).await?;
     }
     let qualified = availability::qualified_experts(db, service.id).await?;
     let candidates: Vec<experts::Model> = match booking.expert_id {
@@ -213,9 +213,16 @@ pub async fn book(
         // The booking, its use of the offer and what it tells the customer are written together.
         let txn = crate::server::db::write_txn(db).await?;
         let claimed = match booking.offer_id {
-            Some(offer_id) => {
-                Some(offers::claim(&txn, offer_id, service.id, service.price_minor, rules.today()).await?)
-            }
+            Some(offer_id) => Some(
+                offers::claim(
+                    &txn,
+                    offer_id,
+                    offers::Item::Service(service.id),
+                    service.price_minor,
+                    rules.today(),
+                )
+                .await?,
+            ),
             None => None,
         };
         let discount = claimed.map_or(0, |c| c.discount_minor);

@@ -4,6 +4,7 @@
 pub mod appointments;
 pub mod availability;
 pub mod calendar;
+pub mod reports;
 pub mod schedule;
 pub mod settings;
 pub mod slots;

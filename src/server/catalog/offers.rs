@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::server::{
     audit,
-    entities::{appointments, offers as entity, services},
+    entities::{appointments, courses, offers as entity, services},
     error::{AppError, AppResult},
     live::events::{Action, Event},
     search,
@@ -221,6 +221,11 @@ async fn check_target<C: ConnectionTrait>(db: &C, changes: &OfferChanges) -> App
     if let Some(id) = changes.target.and_then(|t| t.service_id) {
         if services::Entity::find_by_id(id).one(db).await?.is_none() {
             return Err(AppError::field("serviceId", "No such service"));
+        }
+    }
+    if let Some(id) = changes.target.and_then(|t| t.course_id) {
+        if courses::Entity::find_by_id(id).one(db).await?.is_none() {
+            return Err(AppError::field("courseId", "No such course"));
         }
     }
     Ok(())
@@ -434,6 +439,13 @@ fn announce(state: &AppState, action: Action, offer: &Offer) {
     });
 }
 
+/// What an offer is used on: a booking of a service, or an application to a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Service(Uuid),
+    Course(Uuid),
+}
+
 /// A use of an offer, claimed for one booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claimed {
@@ -446,7 +458,7 @@ pub struct Claimed {
 pub async fn check<C: ConnectionTrait>(
     db: &C,
     offer_id: Uuid,
-    service_id: Uuid,
+    item: Item,
     today: NaiveDate,
 ) -> AppResult<Discount> {
     let field = |m: &str| AppError::field("offerId", m);
@@ -461,8 +473,14 @@ pub async fn check<C: ConnectionTrait>(
         OfferStatus::Inactive => return Err(field("This offer is no longer available")),
     }
     let apply_to = ApplyTo::parse(&offer.apply_to).unwrap_or(ApplyTo::All);
-    if !shared::covers_service(apply_to, offer.service_id, service_id) {
-        return Err(field("This offer does not apply to this service"));
+    match item {
+        Item::Service(id) if !shared::covers_service(apply_to, offer.service_id, id) => {
+            return Err(field("This offer does not apply to this service"))
+        }
+        Item::Course(id) if !shared::covers_course(apply_to, offer.course_id, id) => {
+            return Err(field("This offer does not apply to this course"))
+        }
+        _ => {}
     }
     if offer.usage_limit.is_some_and(|l| offer.used_count >= l) {
         return Err(field("This offer has been fully used"));
@@ -478,11 +496,11 @@ pub async fn check<C: ConnectionTrait>(
 pub async fn claim<C: ConnectionTrait>(
     db: &C,
     offer_id: Uuid,
-    service_id: Uuid,
+    item: Item,
     price_minor: i64,
     today: NaiveDate,
 ) -> AppResult<Claimed> {
-    let discount = check(db, offer_id, service_id, today).await?;
+    let discount = check(db, offer_id, item, today).await?;
     let claimed = entity::Entity::update_many()
         .col_expr(
             entity::Column::UsedCount,

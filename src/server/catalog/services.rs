@@ -205,6 +205,12 @@ pub async fn delete_in<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<()> {
             "This service has {booked} appointment(s) and is kept for their history. Deactivate it instead."
         )));
     }
+    // Nobody keeps a favorite of a service that is gone.
+    crate::server::entities::favorites::Entity::delete_many()
+        .filter(crate::server::entities::favorites::Column::ItemType.eq("service"))
+        .filter(crate::server::entities::favorites::Column::ItemId.eq(id))
+        .exec(db)
+        .await?;
     entity::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }

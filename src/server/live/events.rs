@@ -81,6 +81,31 @@ pub enum Event {
         owner: Option<Uuid>,
         appointment: Option<Box<AppointmentView>>,
     },
+    Course {
+        action: Action,
+        id: Uuid,
+        course: Option<Box<crate::shared::courses::Course>>,
+    },
+    /// A course application arrived (`created`) or was decided (`updated`).
+    CourseApplication {
+        action: Action,
+        id: Uuid,
+        course_id: Uuid,
+    },
+    Blog {
+        action: Action,
+        id: Uuid,
+    },
+    /// A review was written, hidden or shown again.
+    Review {
+        service_id: Option<Uuid>,
+        expert_id: Option<Uuid>,
+        course_id: Option<Uuid>,
+    },
+    /// A support ticket was opened, answered or changed (staff lists reload).
+    SupportTicket {
+        id: Uuid,
+    },
     /// A payment was settled, failed or refunded (staff dashboards reload).
     Payment {
         id: Uuid,
@@ -254,6 +279,54 @@ pub fn emits(event: &Event) -> Vec<Emit> {
                 ),
             ]
         }
+        Event::Course { action, id, course } => {
+            let (broadcast, singular) = match (action, course) {
+                (Action::Deleted, _) | (_, None) => (
+                    json!({ "action": action, "courseId": id }),
+                    json!({ "courseId": id }),
+                ),
+                (_, Some(c)) => (json!({ "action": action, "course": c }), json!({ "course": c })),
+            };
+            let name = match action {
+                Action::Created => "course-created",
+                Action::Updated => "course-updated",
+                Action::Deleted => "course-deleted",
+            };
+            vec![
+                emit(Audience::Everyone, "courses-updated", broadcast),
+                emit(admin(), name, singular),
+            ]
+        }
+        Event::CourseApplication {
+            action,
+            id,
+            course_id,
+        } => {
+            let name = match action {
+                Action::Created => "course-application-created",
+                _ => "course-application-updated",
+            };
+            vec![emit(
+                admin(),
+                name,
+                json!({ "applicationId": id, "courseId": course_id }),
+            )]
+        }
+        Event::Blog { action, id } => vec![emit(
+            Audience::Everyone,
+            "blogs-updated",
+            json!({ "action": action, "blogId": id }),
+        )],
+        Event::Review {
+            service_id,
+            expert_id,
+            course_id,
+        } => vec![emit(
+            Audience::Everyone,
+            "reviews-updated",
+            json!({ "serviceId": service_id, "expertId": expert_id, "courseId": course_id }),
+        )],
+        Event::SupportTicket { id } => vec![emit(admin(), "support-updated", json!({ "ticketId": id }))],
         Event::Payment { id } => vec![emit(admin(), "payments-updated", json!({ "paymentId": id }))],
         Event::Presence {
             user_id,

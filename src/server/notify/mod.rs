@@ -3,6 +3,7 @@
 //! provider never fails a request and nothing is lost while it is down. Channels: email (SMTP),
 //! push (FCM HTTP v1) and SMS (Twilio), each off unless configured.
 
+pub mod direct;
 pub mod email;
 pub mod inbox;
 pub mod log;

@@ -1,0 +1,5 @@
+//! What customers leave behind and read: reviews, favorites and the blog.
+
+pub mod blogs;
+pub mod favorites;
+pub mod reviews;
