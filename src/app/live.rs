@@ -24,6 +24,8 @@ pub struct LiveFeed {
     pub bookings: RwSignal<u64>,
     /// Bumped when services, categories, experts or offers change.
     pub catalog: RwSignal<u64>,
+    /// Bumped when courses, their applications, blog posts, reviews or support tickets change.
+    pub content: RwSignal<u64>,
     /// Presence announcements since the page loaded, by user.
     pub presence: RwSignal<HashMap<Uuid, bool>>,
     /// The gateway accepted the connection.
@@ -35,6 +37,7 @@ impl LiveFeed {
         let feed = Self {
             bookings: RwSignal::new(0),
             catalog: RwSignal::new(0),
+            content: RwSignal::new(0),
             presence: RwSignal::new(HashMap::new()),
             connected: RwSignal::new(false),
         };
@@ -70,6 +73,18 @@ impl LiveFeed {
             "services-updated" | "categories-updated" | "experts-updated" | "offers-updated" => {
                 self.catalog.update(|n| *n += 1);
                 None
+            }
+            "courses-updated"
+            | "course-application-updated"
+            | "blogs-updated"
+            | "reviews-updated"
+            | "support-updated" => {
+                self.content.update(|n| *n += 1);
+                None
+            }
+            "course-application-created" => {
+                self.content.update(|n| *n += 1);
+                Some("New course application".to_owned())
             }
             "presence" => {
                 let user = payload["userId"].as_str().and_then(|u| Uuid::parse_str(u).ok())?;

@@ -17,8 +17,10 @@ use components::{guard::provide_viewer, layout::Layout};
 use pages::{
     appointments::AppointmentsPage,
     audit::AuditPage,
+    blogs::BlogsPage,
     calendar::CalendarPage,
     categories::CategoriesPage,
+    courses::CoursesPage,
     dashboard::DashboardPage,
     deliveries::DeliveriesPage,
     experts::ExpertsPage,
@@ -29,11 +31,14 @@ use pages::{
     offers::OffersPage,
     password::{ForgotPasswordPage, ResetPasswordPage, SetPasswordPage},
     profile::ProfilePage,
+    reports::ReportsPage,
+    reviews::ReviewsPage,
     roles::RolesPage,
     sales::SalesPage,
     schedule::{ClosuresPage, ExpertSchedulePage},
     services::ServicesPage,
     settings::SettingsPage,
+    support::SupportPage,
     users::{UserDetailPage, UsersPage},
 };
 
@@ -135,6 +140,11 @@ fn Portal() -> impl IntoView {
                 <Route path=path!("/gallery") view=GalleryPage ssr=SsrMode::Async/>
                 <Route path=path!("/offers") view=OffersPage ssr=SsrMode::Async/>
                 <Route path=path!("/sales") view=SalesPage ssr=SsrMode::Async/>
+                <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
+                <Route path=path!("/courses") view=CoursesPage ssr=SsrMode::Async/>
+                <Route path=path!("/blogs") view=BlogsPage ssr=SsrMode::Async/>
+                <Route path=path!("/reviews") view=ReviewsPage ssr=SsrMode::Async/>
+                <Route path=path!("/support") view=SupportPage ssr=SsrMode::Async/>
                 <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/roles") view=RolesPage ssr=SsrMode::Async/>

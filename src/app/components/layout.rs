@@ -31,6 +31,11 @@ pub const NAV: &[NavItem] = &[
         any_of: &[P::DashboardView],
     },
     NavItem {
+        href: "/reports",
+        label: "Reports",
+        any_of: &[P::ReportsView],
+    },
+    NavItem {
         href: "/appointments",
         label: "Appointments",
         any_of: APPOINTMENTS,
@@ -69,6 +74,26 @@ pub const NAV: &[NavItem] = &[
         href: "/gallery",
         label: "Gallery",
         any_of: &[P::OffersManage],
+    },
+    NavItem {
+        href: "/blogs",
+        label: "Blog",
+        any_of: &[P::OffersManage],
+    },
+    NavItem {
+        href: "/courses",
+        label: "Courses",
+        any_of: &[P::CoursesManage],
+    },
+    NavItem {
+        href: "/reviews",
+        label: "Reviews",
+        any_of: &[P::ReviewsModerate],
+    },
+    NavItem {
+        href: "/support",
+        label: "Support",
+        any_of: &[P::SupportView],
     },
     NavItem {
         href: "/users",

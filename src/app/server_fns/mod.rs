@@ -3,8 +3,10 @@
 //! page calls it, and has a fixed endpoint under `/api/fn/` so URLs stay stable. Writes are POSTs,
 //! which `server::portal::same_origin` refuses from other sites.
 
+mod academy;
 mod appointments;
 mod audit;
+mod blogs;
 mod calendar;
 mod catalog;
 mod dashboard;
@@ -15,13 +17,18 @@ mod offers;
 mod password;
 mod payments;
 mod profile;
+mod reports;
+mod reviews;
 mod roles;
 mod session;
 mod settings;
+mod support;
 mod users;
 
+pub use academy::*;
 pub use appointments::*;
 pub use audit::*;
+pub use blogs::*;
 pub use calendar::*;
 pub use catalog::*;
 pub use dashboard::*;
@@ -32,9 +39,12 @@ pub use offers::*;
 pub use password::*;
 pub use payments::*;
 pub use profile::*;
+pub use reports::*;
+pub use reviews::*;
 pub use roles::*;
 pub use session::*;
 pub use settings::*;
+pub use support::*;
 pub use users::*;
 
 /// A time as the business reads it: in its time zone, in `format`.
