@@ -23,6 +23,8 @@ bench() {
   echo "== $label: $(env "$@" "$BIN" seed-demo --days "$DEMO_DAYS")"
   # The per-IP limit would cap a load test from one address at 100 requests.
   start_pulse "$BIN" "$label" "$port" RUST_LOG=warn RATE_LIMIT_MAX_REQUESTS=0 RATE_LIMIT_FN_MAX_REQUESTS=0 "$@"
+  # BENCH_PAGES_ONLY=1 skips the API runs and measures only the portal pages below.
+  if [ -z "${BENCH_PAGES_ONLY:-}" ]; then
   for path in /api/v1/categories /categories; do
     echo "== $label GET $path ($CONNECTIONS connections, $DURATION, 2 threads)"
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port$path" | summary
@@ -62,6 +64,7 @@ bench() {
   echo "== $label POST /api/v1/appointments under contention ($CONNECTIONS connections, $DURATION, 2 threads)"
   BENCH_TOKEN=$token BENCH_SERVICE=$service BENCH_DAY=$busy_day \
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/book.lua "$base/appointments" | summary
+  fi
   # The portal's heaviest pages, rendered on the server for a signed-in owner, over the demo year
   # (the dashboard's default 30 days; the appointments table's first page of 20). One connection
   # shows the time to render one page; eight, the throughput.
@@ -70,7 +73,9 @@ bench() {
     --data-urlencode email=bench@example.com --data-urlencode password=BenchSalon-Pass-42!
   local cookie; cookie=$(awk '$6 == "pulse_session" { print $6 "=" $7 }' "$jar")
   [ -n "$cookie" ] || { echo "portal sign-in failed" >&2; exit 1; }
-  for page in /dashboard "/dashboard?period=90" /appointments; do
+  # Reports: the default 30 days, and the whole demo year.
+  local year="/reports?startDate=$(date -u -d '-364 days' +%F)&endDate=$(date -u +%F)"
+  for page in /dashboard "/dashboard?period=90" /appointments /reports "$year"; do
     for c in 1 8; do
       echo "== $label GET $page signed in ($c connections, $DURATION)"
       wrk -t1 -c"$c" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$page" | summary

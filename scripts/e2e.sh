@@ -37,7 +37,7 @@ run_suite() {
   # Emailed links point at this server, as PUBLIC_URL does in production.
   start_pulse "$BIN" "$label" "$port" "$@" SMTP_URL="$SMTP_URL" PUBLIC_URL="http://127.0.0.1:$port"
   local status=0
-  (cd end2end && BASE_URL="http://127.0.0.1:$port" SUITE="$label" node --test --test-concurrency=1 tests/) || status=$?
+  (cd end2end && BASE_URL="http://127.0.0.1:$port" SUITE="$label" node --test --test-concurrency=1 ${E2E_TESTS:-tests/}) || status=$?
   stop_pulse
   if [ $status -ne 0 ]; then echo "--- server log ($label)"; tail -50 "$SERVER_LOG"; exit $status; fi
 }

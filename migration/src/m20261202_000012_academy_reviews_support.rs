@@ -1,6 +1,7 @@
 //! The app's other screens (contract §2.4, §2.7, §2.8, §2.10):
 //! - `courses` and `course_applications` (an application may come from a guest, so `user_id` is
-//!   optional; the price and discount are the server's, fixed when the applicant applied);
+//!   optional; the price and discount are the server's, fixed when the applicant applied; one
+//!   waiting application per account, or per phone number without one, and course);
 //! - `reviews` (one per completed appointment, UNIQUE on it) and `course_reviews` (one per person
 //!   and course); both can be hidden by staff with a reason, and hidden ones leave every public
 //!   read and every average;
@@ -332,6 +333,15 @@ impl MigrationTrait for Migration {
                 "CREATE UNIQUE INDEX IF NOT EXISTS uq_course_applications_pending \
                  ON course_applications (course_id, user_id) \
                  WHERE status = 'pending' AND user_id IS NOT NULL",
+            )
+            .await?;
+        // And one per phone number and course for applications sent without an account.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS uq_course_applications_pending_phone \
+                 ON course_applications (course_id, customer_phone) \
+                 WHERE status = 'pending' AND user_id IS NULL",
             )
             .await?;
         Ok(())

@@ -6,15 +6,9 @@ use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::booking::{call, shop};
+use crate::booking::{call, guest_token, shop};
 use crate::both_backends;
 use crate::helpers::{create_account, sign_in_token, TestApp};
-
-async fn guest_token(app: &TestApp) -> String {
-    let (s, b) = call(app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
-    assert_eq!(s, 200, "{b}");
-    b["data"]["accessToken"].as_str().unwrap().to_owned()
-}
 
 fn fields(b: &Value) -> Vec<String> {
     b["errors"]
@@ -31,6 +25,11 @@ async fn course(app: &TestApp, token: &str, body: Value) -> Value {
     let (s, b) = call(app, Method::POST, "/courses", Some(token), Some(body)).await;
     assert_eq!(s, 201, "{b}");
     b["data"]["course"].clone()
+}
+
+async fn used_count(app: &TestApp, owner: &str, offer: &str) -> i64 {
+    let (_, b) = call(app, Method::GET, &format!("/offers/{offer}"), Some(owner), None).await;
+    b["data"]["offer"]["used_count"].as_i64().unwrap()
 }
 
 fn day(offset: i64) -> String {
@@ -419,7 +418,7 @@ both_backends!(
 );
 
 both_backends!(
-    async fn a_course_offer_is_priced_by_the_server_and_its_limit_holds_under_applications_at_once(
+    async fn a_course_offer_is_priced_by_the_server_and_its_limit_holds_under_acceptances_at_once(
         backend: Backend,
     ) {
         let shop = shop(backend).await;
@@ -467,20 +466,15 @@ both_backends!(
             let offer = offer.clone();
             async move {
                 call(app, Method::POST, &apply, None, Some(json!({
-                    "customerName": format!("Applicant {n}"), "customerPhone": "0300 1234567", "offerId": offer,
+                    "customerName": format!("Applicant {n}"), "customerPhone": format!("0300 12345{n:02}"), "offerId": offer,
                     // Whatever a client says about money is ignored.
                     "totalPrice": 1, "discount": 1999
                 }))).await
             }
         });
         let results = futures_util::future::join_all(attempts).await;
-        let won: Vec<&Value> = results
-            .iter()
-            .filter(|(s, _)| *s == 201)
-            .map(|(_, b)| b)
-            .collect();
-        assert_eq!(won.len(), 3, "{results:?}");
-        for b in &won {
+        assert!(results.iter().all(|(s, _)| *s == 201), "{results:?}");
+        for (_, b) in &results {
             let a = &b["data"]["application"];
             assert_eq!(
                 (
@@ -491,21 +485,56 @@ both_backends!(
                 (Some("500.00"), Some("1500.00"), Some("Academy 25"))
             );
         }
-        assert!(results
+        // Applying claims nothing (no account is needed to apply); the same phone waits once.
+        assert_eq!(used_count(app, &shop.owner, &offer).await, 0);
+        let (s, _) = call(
+            app,
+            Method::POST,
+            &apply,
+            None,
+            Some(json!({ "customerName": "Again", "customerPhone": "0300 1234500" })),
+        )
+        .await;
+        assert_eq!(s, 409);
+
+        // Accepting claims a use: ten staff decisions at once against a limit of three.
+        let owner = shop.owner.as_str();
+        let decisions = results.iter().map(|(_, b)| {
+            let id = b["data"]["application"]["id"].as_str().unwrap().to_owned();
+            async move {
+                call(
+                    app,
+                    Method::PUT,
+                    &format!("/courses/admin/applications/{id}"),
+                    Some(owner),
+                    Some(json!({ "status": "accepted" })),
+                )
+                .await
+            }
+        });
+        let decided = futures_util::future::join_all(decisions).await;
+        assert_eq!(
+            decided.iter().filter(|(s, _)| *s == 200).count(),
+            3,
+            "{decided:?}"
+        );
+        assert!(decided
             .iter()
-            .filter(|(s, _)| *s != 201)
-            .all(|(s, b)| *s == 400 && b["errors"][0]["message"] == "This offer has been fully used"));
+            .filter(|(s, _)| *s != 200)
+            .all(|(s, b)| *s == 409 && b["message"].as_str().unwrap().contains("fully used")));
+        assert_eq!(used_count(app, &shop.owner, &offer).await, 3);
+        // The others still wait, and may be rejected (which claims nothing).
         let (_, b) = call(
             app,
             Method::GET,
-            &format!("/offers/{offer}"),
+            "/courses/admin/applications?status=pending",
             Some(&shop.owner),
             None,
         )
         .await;
-        assert_eq!(b["data"]["offer"]["used_count"], 3);
-        // A rejection gives the use back.
-        let first = won[0]["data"]["application"]["id"].as_str().unwrap();
+        let waiting = b["data"]["applications"].as_array().unwrap();
+        assert_eq!(waiting.len(), 7);
+        let first = waiting[0]["id"].as_str().unwrap();
         let (s, _) = call(
             app,
             Method::PUT,
@@ -515,15 +544,7 @@ both_backends!(
         )
         .await;
         assert_eq!(s, 200);
-        let (_, b) = call(
-            app,
-            Method::GET,
-            &format!("/offers/{offer}"),
-            Some(&shop.owner),
-            None,
-        )
-        .await;
-        assert_eq!(b["data"]["offer"]["used_count"], 2);
+        assert_eq!(used_count(app, &shop.owner, &offer).await, 3);
     }
 );
 

@@ -42,6 +42,13 @@ pub async fn call(
     )
 }
 
+/// A guest's access token (`POST /auth/guest`), for the contract's A/G checks.
+pub async fn guest_token(app: &TestApp) -> String {
+    let (s, b) = call(app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
+    assert_eq!(s, 200, "{b}");
+    b["data"]["accessToken"].as_str().unwrap().to_owned()
+}
+
 /// A business with one category, one 60-minute service at 25.50 and one expert who offers it.
 pub async fn shop(backend: Backend) -> Shop {
     shop_on(spawn_app(backend).await).await

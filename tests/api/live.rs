@@ -555,3 +555,86 @@ async fn session_cookie_of(app: &TestApp, email: &str) -> String {
         .map(|c| c.split(';').next().unwrap().to_owned())
         .expect("a session cookie")
 }
+
+both_backends!(
+    async fn courses_applications_posts_and_tickets_are_announced_to_their_audiences(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        create_account(app, "cara@example.com", "Customer", true).await;
+        let customer = sign_in_token(app, "cara@example.com").await;
+        let mut d = live_client::start().await;
+        d.connect("anon", &app.base, anonymous()).await.unwrap();
+        d.connect("admin", &app.base, token(&shop.owner)).await.unwrap();
+        assert_eq!(
+            d.emit_ack("admin", "join-admin", json!([])).await.unwrap()[0]["ok"],
+            true
+        );
+
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/courses",
+            Some(&shop.owner),
+            Some(json!({ "title": "Makeup", "price": 100 })),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let course = b["data"]["course"].clone();
+        assert_eq!(
+            d.events("anon", "courses-updated", SETTLE).await,
+            vec![vec![json!({ "action": "created", "course": course })]]
+        );
+        assert_eq!(
+            d.events("admin", "course-created", Duration::ZERO).await,
+            vec![vec![json!({ "course": course })]]
+        );
+
+        let id = course["id"].as_str().unwrap();
+        let (s, b) = call(
+            app,
+            Method::POST,
+            &format!("/courses/{id}/apply"),
+            None,
+            Some(json!({ "customerName": "Guest", "customerPhone": "0300 1234567" })),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let application = b["data"]["application"]["id"].clone();
+        assert_eq!(
+            d.events("admin", "course-application-created", SETTLE).await,
+            vec![vec![json!({ "applicationId": application, "courseId": id })]]
+        );
+
+        let (s, _) = call(
+            app,
+            Method::POST,
+            "/blogs",
+            Some(&shop.owner),
+            Some(json!({ "title": "Tips", "content": "Rinse" })),
+        )
+        .await;
+        assert_eq!(s, 201);
+        let (s, b) = call(
+            app,
+            Method::POST,
+            "/support/tickets",
+            Some(&customer),
+            Some(json!({ "subject": "Help", "message": "Please" })),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let ticket = b["data"]["ticket"]["id"].clone();
+        assert_eq!(
+            d.events("admin", "support-updated", SETTLE).await,
+            vec![vec![json!({ "ticketId": ticket })]]
+        );
+        assert_eq!(d.events("anon", "blogs-updated", Duration::ZERO).await.len(), 1);
+        // Nothing about applicants or tickets reaches anonymous sockets.
+        for private in ["course-application-created", "support-updated", "course-created"] {
+            assert!(
+                d.events("anon", private, Duration::ZERO).await.is_empty(),
+                "{private}"
+            );
+        }
+    }
+);

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::booking::{call, shop, Shop};
+use crate::booking::{call, guest_token, shop, Shop};
 use crate::both_backends;
 use crate::helpers::{create_account, sign_in_token, TestApp};
 
@@ -13,12 +13,6 @@ fn day(offset: i64) -> String {
     (Utc::now() + Duration::days(offset))
         .format("%Y-%m-%d")
         .to_string()
-}
-
-async fn guest_token(app: &TestApp) -> String {
-    let (s, b) = call(app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
-    assert_eq!(s, 200, "{b}");
-    b["data"]["accessToken"].as_str().unwrap().to_owned()
 }
 
 async fn create_offer(shop: &Shop, body: Value) -> Value {

@@ -5,15 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::booking::{call, shop, Shop};
+use crate::booking::{call, guest_token, shop, Shop};
 use crate::both_backends;
 use crate::helpers::{create_account, sign_in_token};
-
-async fn guest_token(shop: &Shop) -> String {
-    let (s, b) = call(&shop.app, Method::POST, "/auth/guest", None, Some(json!({}))).await;
-    assert_eq!(s, 200, "{b}");
-    b["data"]["accessToken"].as_str().unwrap().to_owned()
-}
 
 /// A booking by `token` at `time` on the shop's day, moved to `status` by the owner.
 async fn appointment(shop: &Shop, token: &str, time: &str, status: &[&str]) -> String {
@@ -56,7 +50,7 @@ both_backends!(
         let customer = sign_in_token(app, "cus@example.com").await;
         let other = sign_in_token(app, "other@example.com").await;
         let desk = sign_in_token(app, "desk@example.com").await;
-        let guest = guest_token(&shop).await;
+        let guest = guest_token(&shop.app).await;
         let pending = appointment(&shop, &customer, "09:00", &[]).await;
         let done = appointment(&shop, &customer, "10:00", &["confirmed", "completed"]).await;
         let also_done = appointment(&shop, &other, "11:00", &["confirmed", "completed"]).await;
@@ -426,7 +420,7 @@ both_backends!(
         let app = &shop.app;
         create_account(app, "cus@example.com", "Customer", true).await;
         let customer = sign_in_token(app, "cus@example.com").await;
-        let guest = guest_token(&shop).await;
+        let guest = guest_token(&shop.app).await;
         let item = json!({ "itemType": "service", "itemId": shop.service });
         let (s, b) = call(app, Method::POST, "/favorites", Some(&guest), Some(item.clone())).await;
         assert_eq!(
@@ -539,5 +533,40 @@ both_backends!(
         );
         let (_, b) = call(app, Method::GET, "/favorites", Some(&customer), None).await;
         assert_eq!(b["data"]["favorites"], json!([]));
+    }
+);
+
+both_backends!(
+    async fn reviews_of_one_expert_at_once_all_count(backend: Backend) {
+        let shop = shop(backend).await;
+        let app = &shop.app;
+        let mut pairs = Vec::new();
+        for (n, time) in ["09:00", "10:00", "11:00", "13:00", "14:00"].iter().enumerate() {
+            let email = format!("c{n}@example.com");
+            create_account(app, &email, "Customer", true).await;
+            let token = sign_in_token(app, &email).await;
+            let id = appointment(&shop, &token, time, &["confirmed", "completed"]).await;
+            pairs.push((token, id));
+        }
+        let sends = pairs.iter().map(|(token, id)| {
+            call(
+                app,
+                Method::POST,
+                "/reviews",
+                Some(token),
+                Some(json!({ "appointmentId": id, "rating": 4 })),
+            )
+        });
+        let results = futures_util::future::join_all(sends).await;
+        assert!(results.iter().all(|(s, _)| *s == 201), "{results:?}");
+        let (_, b) = call(app, Method::GET, &format!("/experts/{}", shop.expert), None, None).await;
+        assert_eq!(
+            (
+                b["data"]["expert"]["rating"].as_str(),
+                &b["data"]["expert"]["total_reviews"]
+            ),
+            (Some("4.00"), &json!(5)),
+            "{b}"
+        );
     }
 );

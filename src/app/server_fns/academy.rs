@@ -60,7 +60,7 @@ pub async fn load_courses(search: String, active: String, page: u64) -> Result<C
         &CourseFilter { search, is_active },
         true,
         PageRequest {
-            page: page.max(1),
+            page: page.clamp(1, u64::MAX / 1024),
             limit: COURSE_PAGE_SIZE,
         },
     )
@@ -144,7 +144,7 @@ pub async fn load_applications(
             search,
         },
         PageRequest {
-            page: page.max(1),
+            page: page.clamp(1, u64::MAX / 1024),
             limit: APPLICATION_PAGE_SIZE,
         },
     )

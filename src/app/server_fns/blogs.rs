@@ -35,7 +35,7 @@ pub async fn load_blogs(search: String, page: u64) -> Result<BlogBoard, PortalEr
         true,
         search.as_deref(),
         PageRequest {
-            page: page.max(1),
+            page: page.clamp(1, u64::MAX / 1024),
             limit: BLOG_PAGE_SIZE,
         },
     )

@@ -1,9 +1,10 @@
 //! Course applications: anyone may apply (the app sends a token when it has one), staff who manage
 //! courses list them and accept or reject each once; the applicant hears of the decision.
 //!
-//! The price is the course's, less the offer the applicant chose, fixed when they applied. The
-//! offer's use is claimed in the application's transaction (the same atomic claim a booking
-//! makes) and given back when the application is rejected.
+//! The price is the course's, less the offer the applicant chose, checked and fixed when they
+//! applied. The offer's use is claimed when staff accept (one conditional update in the decision's
+//! transaction, as a booking claims one), not when someone applies: applying needs no account, so
+//! claiming then would let anyone use an offer up with made-up applications.
 
 use std::collections::HashMap;
 
@@ -92,14 +93,17 @@ pub async fn apply(
     let new = form.parse(&account).map_err(AppError::Validation)?;
     let today = crate::server::booking::rules(state).await?.today();
     let txn = crate::server::db::write_txn(&state.db).await?;
-    let course = courses::row(&txn, course_id).await?;
+    let course = courses::locked(&txn, course_id, false).await?;
     if !course.is_active {
         return Err(AppError::not_found("Course"));
     }
-    let claimed = match new.offer_id {
-        Some(offer_id) => {
-            Some(offers::claim(&txn, offer_id, Item::Course(course.id), course.price_minor, today).await?)
-        }
+    let discount = match new.offer_id {
+        Some(offer_id) => Some((
+            offer_id,
+            offers::check(&txn, offer_id, Item::Course(course.id), today)
+                .await?
+                .off(course.price_minor),
+        )),
         None => None,
     };
     let now = Utc::now();
@@ -111,9 +115,9 @@ pub async fn apply(
         customer_name: Set(new.name),
         customer_email: Set(new.email.map(String::from)),
         customer_phone: Set(new.phone.as_str().to_owned()),
-        offer_id: Set(claimed.map(|c| c.offer_id)),
+        offer_id: Set(discount.map(|d| d.0)),
         price_minor: Set(course.price_minor),
-        discount_minor: Set(claimed.map_or(0, |c| c.discount_minor)),
+        discount_minor: Set(discount.map_or(0, |d| d.1)),
         status: Set(ApplicationStatus::Pending.as_str().to_owned()),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -125,7 +129,7 @@ pub async fn apply(
     .map_err(|e| {
         AppError::unique_violation_as(
             e,
-            "You have already applied to this course; staff will be in touch.",
+            "An application to this course is already waiting; staff will be in touch.",
         )
     })?;
     let message = Message::new(
@@ -200,7 +204,9 @@ pub async fn accepted<C: ConnectionTrait>(db: &C, user: Uuid, course: Uuid) -> A
 }
 
 /// Accepts or rejects a waiting application, once: one conditional update decides it, so two staff
-/// deciding at once cannot both win. A rejection gives the offer's use back.
+/// deciding at once cannot both win. Accepting claims the offer's use the applicant chose (under
+/// its limit, whatever the dates: the price was fixed when they applied); when it is used up the
+/// acceptance is refused and nothing changes.
 pub async fn decide(
     state: &AppState,
     actor: Uuid,
@@ -227,14 +233,22 @@ pub async fn decide(
         .await?
         .rows_affected;
     if decided != 1 {
+        let now_status = entity::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .map_or(current.status, |r| r.status);
         return Err(AppError::Conflict(format!(
-            "This application was already {}.",
-            current.status
+            "This application was already {now_status}."
         )));
     }
-    if decision == ApplicationStatus::Rejected {
+    if decision == ApplicationStatus::Accepted {
         if let Some(offer) = current.offer_id {
-            offers::release(&txn, offer).await?;
+            if !offers::reclaim(&txn, offer).await? {
+                return Err(AppError::Conflict(
+                    "The offer this applicant chose has been fully used. Reject the application, or ask them to apply again without it."
+                        .into(),
+                ));
+            }
         }
     }
     let saved = entity::Entity::find_by_id(id)

@@ -80,6 +80,19 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows.into_iter().map(to_view).collect(), page.of(total)))
 }
 
+/// The course, its row kept from changing or going until the caller's transaction ends
+/// (Postgres; SQLite runs one writer at a time): `exclusive` for a delete, shared for an
+/// application, so a delete never takes an application that was just accepted with it.
+pub async fn locked<C: ConnectionTrait>(db: &C, id: Uuid, exclusive: bool) -> AppResult<entity::Model> {
+    let q = entity::Entity::find_by_id(id);
+    let q = if exclusive {
+        q.lock_exclusive()
+    } else {
+        q.lock_shared()
+    };
+    q.one(db).await?.ok_or_else(|| AppError::not_found("Course"))
+}
+
 pub async fn row<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {
     entity::Entity::find_by_id(id)
         .one(db)
@@ -159,7 +172,7 @@ pub async fn update(state: &AppState, actor: Uuid, id: Uuid, changes: CourseChan
 /// applications is deactivated instead.
 pub async fn delete(state: &AppState, actor: Uuid, id: Uuid) -> AppResult<Removal> {
     let txn = crate::server::db::write_txn(&state.db).await?;
-    let current = row(&txn, id).await?;
+    let current = locked(&txn, id, true).await?;
     let applied = course_applications::Entity::find()
         .filter(course_applications::Column::CourseId.eq(id))
         .count(&txn)

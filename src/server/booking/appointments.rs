@@ -630,6 +630,8 @@ pub async fn delete(state: &AppState, rules: &Rules, actor: Actor, id: Uuid) -> 
         }
         // Only the row as it was read: if a cancel or the sweep got there first (and gave the
         // offer's use back), this delete does not give it back again.
+        // Its review goes with it (cascade): the expert's figures follow in this transaction.
+        let reviewed = crate::server::community::reviews::experts_reviewed(&txn, Some(id), None).await?;
         let deleted = entity::Entity::delete_many()
             .filter(entity::Column::Id.eq(id))
             .filter(entity::Column::Status.eq(row.status.as_str()))
@@ -640,6 +642,9 @@ pub async fn delete(state: &AppState, rules: &Rules, actor: Actor, id: Uuid) -> 
             return Err(AppError::Conflict(
                 "This appointment changed meanwhile. Please reload it and try again.".into(),
             ));
+        }
+        for expert in reviewed {
+            crate::server::community::reviews::refresh_expert(&txn, expert).await?;
         }
         if let (Some(offer_id), false) = (row.offer_id, status_of(&row).is_final()) {
             offers::release(&txn, offer_id).await?;

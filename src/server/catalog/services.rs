@@ -229,7 +229,9 @@ pub async fn update(state: &AppState, id: Uuid, changes: ServiceChanges) -> AppR
 }
 
 pub async fn delete(state: &AppState, id: Uuid) -> AppResult<()> {
-    delete_in(&state.db, id).await?;
+    let txn = crate::server::db::write_txn(&state.db).await?;
+    delete_in(&txn, id).await?;
+    txn.commit().await?;
     state.live.publish(Event::service_deleted(id));
     Ok(())
 }

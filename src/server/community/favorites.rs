@@ -21,10 +21,26 @@ use crate::shared::favorites::{Favorite, ItemType};
 /// The most favorites one account keeps.
 pub const MAX_PER_USER: usize = 500;
 
-async fn item_name<C: ConnectionTrait>(db: &C, kind: ItemType, id: Uuid) -> AppResult<Option<String>> {
+/// Whether the item exists, keeping its row from being deleted until the caller's transaction
+/// ends (Postgres `FOR SHARE`), so a favorite is never saved for an item deleted meanwhile.
+async fn item_exists<C: ConnectionTrait>(db: &C, kind: ItemType, id: Uuid) -> AppResult<bool> {
     Ok(match kind {
-        ItemType::Service => services::Entity::find_by_id(id).one(db).await?.map(|s| s.name),
-        ItemType::Course => courses::Entity::find_by_id(id).one(db).await?.map(|c| c.title),
+        ItemType::Service => services::Entity::find_by_id(id)
+            .select_only()
+            .column(services::Column::Id)
+            .lock_shared()
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?
+            .is_some(),
+        ItemType::Course => courses::Entity::find_by_id(id)
+            .select_only()
+            .column(courses::Column::Id)
+            .lock_shared()
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?
+            .is_some(),
     })
 }
 
@@ -92,7 +108,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, user: Uuid) -> AppResult<Vec<Favor
 /// a time), so adds at once cannot pass it together.
 pub async fn add(db: &sea_orm::DatabaseConnection, user: Uuid, kind: ItemType, id: Uuid) -> AppResult<bool> {
     let txn = crate::server::db::write_txn(db).await?;
-    if item_name(&txn, kind, id).await?.is_none() {
+    if !item_exists(&txn, kind, id).await? {
         return Err(not_found(kind));
     }
     crate::server::entities::users::Entity::find_by_id(user)
@@ -102,6 +118,9 @@ pub async fn add(db: &sea_orm::DatabaseConnection, user: Uuid, kind: ItemType, i
         .into_tuple::<Uuid>()
         .one(&txn)
         .await?;
+    if contains(&txn, user, kind, id).await? {
+        return Ok(false);
+    }
     let count = entity::Entity::find()
         .filter(entity::Column::UserId.eq(user))
         .count(&txn)

@@ -238,12 +238,43 @@ pub async fn by_course<C: ConnectionTrait>(
     Ok((list, page.of(count)))
 }
 
-/// What the public sees of a review: no account id.
+/// What the public sees of a review: no account or appointment id.
 fn public(mut reviews: Vec<Review>) -> Vec<Review> {
     for r in &mut reviews {
         r.user_id = Uuid::nil();
+        r.appointment_id = None;
+        r.hidden_at = None;
+        r.hidden_reason = None;
     }
     reviews
+}
+
+/// The experts whose reviews a deletion is about to take with it (an appointment's, or all of an
+/// account's), to refresh after it in the same transaction.
+pub async fn experts_reviewed<C: ConnectionTrait>(
+    db: &C,
+    appointment: Option<Uuid>,
+    user: Option<Uuid>,
+) -> AppResult<Vec<Uuid>> {
+    let mut q = entity::Entity::find().filter(entity::Column::ExpertId.is_not_null());
+    if let Some(id) = appointment {
+        q = q.filter(entity::Column::AppointmentId.eq(id));
+    }
+    if let Some(id) = user {
+        q = q.filter(entity::Column::UserId.eq(id));
+    }
+    let mut ids: Vec<Uuid> = q
+        .select_only()
+        .column(entity::Column::ExpertId)
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// `GET /reviews/my`: the caller's service reviews, hidden ones included (with the reason), so
@@ -294,8 +325,17 @@ pub async fn by_appointment<C: ConnectionTrait>(
     })
 }
 
-/// Recomputes an expert's stored rating and count from their visible reviews.
-async fn refresh_expert<C: ConnectionTrait>(db: &C, expert: Uuid) -> AppResult<()> {
+/// Recomputes an expert's stored rating and count from their visible reviews. The expert's row is
+/// locked first (Postgres), so the count that follows is a fresh statement that sees every review
+/// committed before it: two reviews at once cannot leave a total one short.
+pub async fn refresh_expert<C: ConnectionTrait>(db: &C, expert: Uuid) -> AppResult<()> {
+    experts::Entity::find_by_id(expert)
+        .select_only()
+        .column(experts::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
     let visible = entity::Entity::find()
         .filter(entity::Column::ExpertId.eq(expert))
         .filter(entity::Column::HiddenAt.is_null());

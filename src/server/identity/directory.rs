@@ -307,7 +307,12 @@ pub async fn delete(state: &AppState, actor: &Principal, id: Uuid) -> AppResult<
             .details(serde_json::json!({ "email": user.email, "role": role.map(|r| r.name) })),
     )
     .await?;
+    // The account's reviews go with it (cascade): their experts' figures follow.
+    let reviewed = crate::server::community::reviews::experts_reviewed(&txn, None, Some(id)).await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
+    for expert in reviewed {
+        crate::server::community::reviews::refresh_expert(&txn, expert).await?;
+    }
     txn.commit().await?;
     signed_out(state, id);
     Ok(())
