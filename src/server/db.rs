@@ -105,6 +105,24 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
+/// One page of an ordered query and how many rows it matches in all: the count, then the rows
+/// at the page's offset. Every list the API pages goes through here.
+pub async fn page_of<C, E>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    page: crate::shared::paging::PageRequest,
+) -> Result<(Vec<E::Model>, crate::shared::paging::Pagination), DbErr>
+where
+    C: sea_orm::ConnectionTrait,
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let total = query.clone().count(db).await?;
+    let rows = query.offset(page.offset()).limit(page.limit).all(db).await?;
+    Ok((rows, page.of(total)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_file;

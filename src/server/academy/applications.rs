@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -181,15 +181,15 @@ pub async fn list<C: ConnectionTrait>(
                 )),
         );
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(entity::Column::AppliedAt)
-        .order_by_asc(entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((views(db, rows).await?, page.of(total)))
+    let (rows, pagination) = crate::server::db::page_of(
+        db,
+        query
+            .order_by_desc(entity::Column::AppliedAt)
+            .order_by_asc(entity::Column::Id),
+        page,
+    )
+    .await?;
+    Ok((views(db, rows).await?, pagination))
 }
 
 /// Whether `user` was accepted to `course` (who may review it).

@@ -69,15 +69,15 @@ pub async fn list<C: ConnectionTrait>(
                 )),
         );
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by(Func::lower(Expr::col(entity::Column::Title)), Order::Asc)
-        .order_by_asc(entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((rows.into_iter().map(to_view).collect(), page.of(total)))
+    let (rows, pagination) = crate::server::db::page_of(
+        db,
+        query
+            .order_by(Func::lower(Expr::col(entity::Column::Title)), Order::Asc)
+            .order_by_asc(entity::Column::Id),
+        page,
+    )
+    .await?;
+    Ok((rows.into_iter().map(to_view).collect(), pagination))
 }
 
 /// The course, its row kept from changing or going until the caller's transaction ends

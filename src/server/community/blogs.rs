@@ -3,8 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -59,16 +58,16 @@ pub async fn list<C: ConnectionTrait>(
                 )),
         );
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_asc(entity::Column::DisplayOrder)
-        .order_by_desc(entity::Column::CreatedAt)
-        .order_by_asc(entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((rows.into_iter().map(to_view).collect(), page.of(total)))
+    let (rows, pagination) = crate::server::db::page_of(
+        db,
+        query
+            .order_by_asc(entity::Column::DisplayOrder)
+            .order_by_desc(entity::Column::CreatedAt)
+            .order_by_asc(entity::Column::Id),
+        page,
+    )
+    .await?;
+    Ok((rows.into_iter().map(to_view).collect(), pagination))
 }
 
 async fn row<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<entity::Model> {

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Alias, Expr, Func},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -464,15 +464,14 @@ pub async fn list<C: ConnectionTrait>(
         if let Some(min) = filter.min_rating {
             q = q.filter(course_reviews::Column::Rating.gte(i16::from(min)));
         }
-        let total = q.clone().count(db).await?;
-        let rows = q
-            .order_by_desc(course_reviews::Column::CreatedAt)
-            .order_by_asc(course_reviews::Column::Id)
-            .offset(page.offset())
-            .limit(page.limit)
-            .all(db)
-            .await?;
-        return Ok((course_views(db, rows).await?, page.of(total)));
+        let (rows, pagination) = crate::server::db::page_of(
+            db,
+            q.order_by_desc(course_reviews::Column::CreatedAt)
+                .order_by_asc(course_reviews::Column::Id),
+            page,
+        )
+        .await?;
+        return Ok((course_views(db, rows).await?, pagination));
     }
     let mut q = entity::Entity::find();
     if let Some(id) = filter.service_id {
@@ -491,15 +490,14 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(min) = filter.min_rating {
         q = q.filter(entity::Column::Rating.gte(i16::from(min)));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(entity::Column::CreatedAt)
-        .order_by_asc(entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((service_views(db, rows).await?, page.of(total)))
+    let (rows, pagination) = crate::server::db::page_of(
+        db,
+        q.order_by_desc(entity::Column::CreatedAt)
+            .order_by_asc(entity::Column::Id),
+        page,
+    )
+    .await?;
+    Ok((service_views(db, rows).await?, pagination))
 }
 
 /// Hides a review with a reason, or shows it again; audited, and the expert's figures follow.

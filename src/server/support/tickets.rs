@@ -183,15 +183,15 @@ pub async fn list<C: ConnectionTrait>(
                 )),
         );
     }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(entity::Column::CreatedAt)
-        .order_by_asc(entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((views(db, rows).await?, page.of(total)))
+    let (rows, pagination) = crate::server::db::page_of(
+        db,
+        query
+            .order_by_desc(entity::Column::CreatedAt)
+            .order_by_asc(entity::Column::Id),
+        page,
+    )
+    .await?;
+    Ok((views(db, rows).await?, pagination))
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Ticket> {
