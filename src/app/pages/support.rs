@@ -13,7 +13,7 @@ use leptos_router::{
 use uuid::Uuid;
 
 use crate::app::components::{
-    dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL_DANGER},
+    dialog::{ConfirmDialog, Modal, BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SMALL, BUTTON_SMALL_DANGER},
     form::{list_problem, Alert, Empty, FieldErrors, FieldMessage, Loading, Pager, INPUT, LABEL},
     guard::Guarded,
     toast::{report, use_toasts},
@@ -220,6 +220,7 @@ fn Support() -> impl IntoView {
                         Err(e) => view! { <Alert message=list_problem("the tickets", &e)/> }.into_any(),
                         Ok(b) => {
                             let can_manage = b.can_manage;
+                            let viewer = b.viewer;
                             let pagination = b.pagination;
                             let tickets = StoredValue::new(b.tickets.clone());
                             let here = url.get_untracked();
@@ -269,7 +270,7 @@ fn Support() -> impl IntoView {
                                             let current = selected.get().and_then(|id| tickets.with_value(|l| l.iter().find(|t| t.id == id).cloned()));
                                             match current {
                                                 Some(t) => view! {
-                                                    <TicketDetail ticket=t can_manage busy=Signal::derive(move || change.pending().get())
+                                                    <TicketDetail ticket=t can_manage viewer busy=Signal::derive(move || change.pending().get())
                                                         on_change=Callback::new(move |(id, form)| { change.dispatch(UpdateTicket { id, form }); })
                                                         on_respond=Callback::new(move |t: Ticket| { errors.set(Vec::new()); responding.set(Some(t)); respond_open.set(true); })
                                                         on_delete=Callback::new(move |t: Ticket| { removing.set(Some(t)); remove_open.set(true); })/>
@@ -318,6 +319,7 @@ fn Support() -> impl IntoView {
 fn TicketDetail(
     ticket: Ticket,
     can_manage: bool,
+    viewer: Uuid,
     busy: Signal<bool>,
     on_change: Callback<(Uuid, TicketUpdateForm)>,
     on_respond: Callback<Ticket>,
@@ -325,6 +327,7 @@ fn TicketDetail(
 ) -> impl IntoView {
     let id = ticket.id;
     let (status, priority) = (ticket.status, ticket.priority);
+    let ticket_assignee = ticket.assigned_to;
     let done = status.is_done();
     let t = StoredValue::new(ticket.clone());
     let Ticket {
@@ -340,6 +343,18 @@ fn TicketDetail(
         ..
     } = ticket;
     let mail = format!("mailto:{customer_email}");
+    let mine = ticket_assignee == Some(viewer);
+    // The assignee is an id or "" (unassign): the form reads a null as "not given".
+    let assign = move |_| {
+        let to = if mine { String::new() } else { viewer.to_string() };
+        on_change.run((
+            id,
+            TicketUpdateForm {
+                assigned_to: Some(serde_json::Value::String(to)),
+                ..Default::default()
+            },
+        ));
+    };
     let set_status = move |ev: leptos::ev::Event| {
         on_change.run((
             id,
@@ -392,7 +407,7 @@ fn TicketDetail(
                 <dt class="font-medium text-slate-500">"Phone"</dt>
                 <dd>{customer_phone.unwrap_or_else(|| "—".to_owned())}</dd>
                 <dt class="font-medium text-slate-500">"Assigned to"</dt>
-                <dd>{assigned_to_name.unwrap_or_else(|| "Nobody".to_owned())}</dd>
+                <dd data-testid="ticket-assignee">{assigned_to_name.unwrap_or_else(|| "Nobody".to_owned())}</dd>
             </dl>
             <section>
                 <h3 class="text-sm font-semibold">"Message"</h3>
@@ -410,6 +425,9 @@ fn TicketDetail(
             {can_manage.then(|| view! {
                 <div class="flex flex-wrap justify-end gap-2 border-t border-slate-100 pt-4 dark:border-slate-800">
                     <button type="button" class=BUTTON_SMALL_DANGER data-testid="ticket-delete" on:click=move |_| on_delete.run(t.get_value())>"Delete"</button>
+                    <button type="button" class=BUTTON_SMALL disabled=move || busy.get() data-testid="ticket-assign" on:click=assign>
+                        {if mine { "Unassign" } else { "Assign to me" }}
+                    </button>
                     {(!done).then(|| view! {
                         <button type="button" class=BUTTON_PRIMARY data-testid="ticket-respond" on:click=move |_| on_respond.run(t.get_value())>"Respond & resolve"</button>
                     })}

@@ -23,6 +23,8 @@ pub struct TicketBoard {
     pub pagination: Pagination,
     /// The viewer has `support.manage`: the status and priority selects, the answer and delete.
     pub can_manage: bool,
+    /// The viewer's account ("Assign to me").
+    pub viewer: Uuid,
 }
 
 /// A page of tickets, newest first. `status` and `priority` are their words or empty (or `all`)
@@ -88,6 +90,7 @@ pub async fn load_tickets(
         tickets: list,
         pagination,
         can_manage: p.can(Permission::SupportManage),
+        viewer: p.user.id,
     })
 }
 
