@@ -30,6 +30,27 @@ both_backends!(
             403
         );
         assert_eq!(call(app, Method::GET, "/reports/data", None, None).await.0, 401);
+        create_account(app, "cus@example.com", "Customer", true).await;
+        let customer = sign_in_token(app, "cus@example.com").await;
+        let guest = crate::booking::guest_token(app).await;
+        for path in ["/reports/data", "/reports/transactions", "/reports/sales"] {
+            let (s, b) = call(app, Method::GET, path, Some(&guest), None).await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("GUEST_RESTRICTED")),
+                "{path}"
+            );
+            assert_eq!(
+                call(app, Method::GET, path, Some(&customer), None).await.0,
+                403,
+                "{path}"
+            );
+            assert_eq!(
+                call(app, Method::GET, path, Some(&desk), None).await.0,
+                403,
+                "{path}"
+            );
+        }
         let (s, b) = call(app, Method::GET, "/reports/data", Some(&manager), None).await;
         assert_eq!(s, 200, "{b}");
         let days = b["data"]["revenueData"].as_array().unwrap();

@@ -29,8 +29,7 @@ async fn range(
 
 /// `GET /reports/sales`: today, this week and this month, and the latest paid transactions.
 pub async fn sales(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Value> {
-    user.0
-        .require_any(&[Permission::ReportsView, Permission::DashboardView])?;
+    user.require(Permission::ReportsView)?;
     let rules = booking::rules(&state).await?;
     let totals = payments::totals(&state, &rules).await?;
     let today = rules.today();
