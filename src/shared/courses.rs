@@ -130,6 +130,19 @@ impl ApplicationStatus {
         }
     }
 
+    /// A list filter: the status, or `None` for empty or `all`.
+    pub fn parse_filter(raw: Option<&str>) -> Result<Option<Self>, FieldError> {
+        match raw
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("all"))
+        {
+            None => Ok(None),
+            Some(raw) => Self::parse(raw)
+                .map(Some)
+                .ok_or_else(|| FieldError::new("status", "status must be pending, accepted or rejected")),
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "pending" => Some(Self::Pending),

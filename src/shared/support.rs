@@ -270,6 +270,57 @@ pub struct TicketFilter {
     pub assigned_to: Option<Uuid>,
 }
 
+/// A filter value that asks for something: not empty and not `all`.
+fn wanted(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("all"))
+}
+
+impl TicketFilter {
+    /// The list's filters as the API's query and the portal send them: `status` and `priority`
+    /// are their words, or empty or `all` for any; every bad one is named.
+    pub fn parse(
+        status: Option<&str>,
+        priority: Option<&str>,
+        search: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let any = wanted;
+        let status = any(status).and_then(|raw| {
+            TicketStatus::parse(raw).or_else(|| {
+                errors.push(FieldError::new(
+                    "status",
+                    "status must be open, in_progress, resolved or closed",
+                ));
+                None
+            })
+        });
+        let priority = any(priority).and_then(|raw| {
+            Priority::parse(raw).or_else(|| {
+                errors.push(FieldError::new(
+                    "priority",
+                    "priority must be low, medium, high or urgent",
+                ));
+                None
+            })
+        });
+        let search = text::search("search", search).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        if errors.is_empty() {
+            Ok(Self {
+                status,
+                priority,
+                search,
+                assigned_to: None,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,21 +119,13 @@ pub async fn load_applications(
     };
     use crate::shared::{
         courses::{ApplicationFilter, CourseFilter},
-        errors::FieldError,
         paging::PageRequest,
         permissions::Permission,
         text,
     };
     let (state, _) = portal::authorize(Permission::CoursesManage).await?;
-    let status = match status.trim() {
-        "" | "all" => None,
-        raw => Some(ApplicationStatus::parse(raw).ok_or_else(|| {
-            portal::portal_error(AppError::Validation(vec![FieldError::new(
-                "status",
-                "Unknown status",
-            )]))
-        })?),
-    };
+    let status = ApplicationStatus::parse_filter(Some(&status))
+        .map_err(|e| portal::portal_error(AppError::Validation(vec![e])))?;
     let search = text::optional_line("search", &search, text::SEARCH_MAX_CHARS)
         .map_err(|e| portal::portal_error(AppError::Validation(vec![e])))?;
     let (applications, pagination) = applications::list(

@@ -37,48 +37,10 @@ pub async fn load_tickets(
     page: u64,
 ) -> Result<TicketBoard, PortalError> {
     use crate::server::{error::AppError, portal, support::tickets};
-    use crate::shared::{
-        errors::FieldError,
-        paging::PageRequest,
-        permissions::Permission,
-        support::{Priority, TicketFilter, TicketStatus},
-        text,
-    };
+    use crate::shared::{paging::PageRequest, permissions::Permission, support::TicketFilter};
     let (state, p) = portal::authorize(Permission::SupportView).await?;
-    let mut errors = Vec::new();
-    let status = match status.trim() {
-        "" | "all" => None,
-        raw => TicketStatus::parse(raw).or_else(|| {
-            errors.push(FieldError::new(
-                "status",
-                "Status must be open, in progress, resolved or closed.",
-            ));
-            None
-        }),
-    };
-    let priority = match priority.trim() {
-        "" | "all" => None,
-        raw => Priority::parse(raw).or_else(|| {
-            errors.push(FieldError::new(
-                "priority",
-                "Priority must be low, medium, high or urgent.",
-            ));
-            None
-        }),
-    };
-    let search = text::optional_line("search", &search, text::SEARCH_MAX_CHARS).unwrap_or_else(|e| {
-        errors.push(e);
-        None
-    });
-    if !errors.is_empty() {
-        return Err(portal::portal_error(AppError::Validation(errors)));
-    }
-    let filter = TicketFilter {
-        status,
-        priority,
-        search,
-        assigned_to: None,
-    };
+    let filter = TicketFilter::parse(Some(&status), Some(&priority), Some(&search))
+        .map_err(|e| portal::portal_error(AppError::Validation(e)))?;
     let request = PageRequest {
         page: page.clamp(1, u64::MAX / 1024),
         limit: TICKET_PAGE_SIZE,
@@ -101,12 +63,6 @@ pub async fn update_ticket(id: Uuid, form: TicketUpdateForm) -> Result<Ticket, P
     use crate::server::{error::AppError, portal, support::tickets};
     use crate::shared::permissions::Permission;
     let (state, p) = portal::authorize(Permission::SupportManage).await?;
-    let mut form = form;
-    // The form's `assignedTo` reads a JSON null as "unassign", but this codec writes null for a
-    // field the page left out: a null here means "not given". The portal unassigns with "".
-    if form.assigned_to == Some(serde_json::Value::Null) {
-        form.assigned_to = None;
-    }
     let changes = form
         .parse()
         .map_err(|e| portal::portal_error(AppError::Validation(e)))?;

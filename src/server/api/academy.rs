@@ -23,7 +23,6 @@ use crate::server::{
 };
 use crate::shared::{
     courses::{ApplicationFilter, ApplicationStatus, ApplyForm, CourseFilter, CourseForm},
-    errors::FieldError,
     permissions::Permission,
 };
 
@@ -134,16 +133,10 @@ pub async fn list_applications(
 ) -> ApiResult<Value> {
     user.require(Permission::CoursesManage)?;
     let mut errors = Vec::new();
-    let status = match param(&q, "status").filter(|s| !s.eq_ignore_ascii_case("all")) {
-        Some(raw) => ApplicationStatus::parse(raw).or_else(|| {
-            errors.push(FieldError::new(
-                "status",
-                "status must be pending, accepted or rejected",
-            ));
-            None
-        }),
-        None => None,
-    };
+    let status = ApplicationStatus::parse_filter(param(&q, "status")).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
     let filter = ApplicationFilter {
         course_id: uuid_param(&q, "courseId", &mut errors),
         status,

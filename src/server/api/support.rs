@@ -12,9 +12,8 @@ use super::{
 };
 use crate::server::{error::AppError, state::AppState, support::tickets};
 use crate::shared::{
-    errors::FieldError,
     permissions::Permission,
-    support::{Priority, TicketFilter, TicketForm, TicketStatus, TicketUpdateForm},
+    support::{TicketFilter, TicketForm, TicketUpdateForm},
 };
 
 pub async fn open(
@@ -39,32 +38,12 @@ pub async fn mine(State(state): State<AppState>, user: CurrentUser) -> ApiResult
 pub async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Params) -> ApiResult<Value> {
     user.require(Permission::SupportView)?;
     let mut errors = Vec::new();
-    let status = match param(&q, "status").filter(|s| !s.eq_ignore_ascii_case("all")) {
-        Some(raw) => TicketStatus::parse(raw).or_else(|| {
-            errors.push(FieldError::new(
-                "status",
-                "status must be open, in_progress, resolved or closed",
-            ));
-            None
-        }),
-        None => None,
-    };
-    let priority = match param(&q, "priority").filter(|s| !s.eq_ignore_ascii_case("all")) {
-        Some(raw) => Priority::parse(raw).or_else(|| {
-            errors.push(FieldError::new(
-                "priority",
-                "priority must be low, medium, high or urgent",
-            ));
-            None
-        }),
-        None => None,
-    };
-    let filter = TicketFilter {
-        status,
-        priority,
-        search: param(&q, "search").map(str::to_owned),
-        assigned_to: uuid_param(&q, "assignedTo", &mut errors),
-    };
+    let mut filter = TicketFilter::parse(param(&q, "status"), param(&q, "priority"), param(&q, "search"))
+        .unwrap_or_else(|e| {
+            errors.extend(e);
+            TicketFilter::default()
+        });
+    filter.assigned_to = uuid_param(&q, "assignedTo", &mut errors);
     let page = page_param(&q, 50, &mut errors);
     let (filter, page) = validated((filter, page), errors)?;
     let (list, pagination) = tickets::list(&state.db, &filter, page).await?;
