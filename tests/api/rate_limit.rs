@@ -73,6 +73,46 @@ both_backends!(
     }
 );
 
+both_backends!(
+    async fn requests_at_once_on_two_instances_are_counted_exactly(backend: Backend) {
+        // The Redis counts of requests arriving together go in one pipeline; each must still get a
+        // count of its own, so exactly the limit passes however the batches fall.
+        away_from_a_window_edge().await;
+        let opts = || {
+            Spawn::redis()
+                .var("RATE_LIMIT_MAX_REQUESTS", "40")
+                .var("RATE_LIMIT_WINDOW", "1")
+                .var("TRUST_PROXY", "1")
+        };
+        let a = spawn_app_with(backend, opts()).await;
+        let b = spawn_peer(&a, opts()).await;
+        let ip = fresh_ip();
+        let calls = (0..100).map(|i| {
+            let app = if i % 2 == 0 { &a } else { &b };
+            let ip = ip.clone();
+            async move { get_from(app, &ip).await }
+        });
+        let answers = futures_util::future::join_all(calls).await;
+        let passed: Vec<u32> = answers
+            .iter()
+            .filter(|r| r.status() == 200)
+            .map(|r| {
+                r.headers()["ratelimit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(passed.len(), 40, "exactly the limit passes");
+        assert_eq!(answers.iter().filter(|r| r.status() == 429).count(), 60);
+        // Every request that passed saw a different count.
+        let mut remaining = passed.clone();
+        remaining.sort_unstable();
+        assert_eq!(remaining, (0..40).collect::<Vec<u32>>());
+    }
+);
+
 #[tokio::test]
 async fn an_untrusted_forwarded_header_does_not_dodge_the_limit() {
     let opts = limited(Spawn::default()).var("TRUST_PROXY", "0");
