@@ -18,6 +18,7 @@ mod m20261202_000009_media_and_notifications;
 mod m20261202_000010_offers;
 mod m20261202_000011_payments;
 mod m20261202_000012_academy_reviews_support;
+mod m20261202_000013_catalog_version;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_offers::Migration),
             Box::new(m20261202_000011_payments::Migration),
             Box::new(m20261202_000012_academy_reviews_support::Migration),
+            Box::new(m20261202_000013_catalog_version::Migration),
         ]
     }
 }

@@ -105,6 +105,10 @@ pub struct Config {
     /// beyond the queue get 503 with `Retry-After`.
     pub password_hash_workers: usize,
     pub password_hash_queue: usize,
+    /// The public catalog's response cache (`CATALOG_CACHE=false` turns it off, for measuring the
+    /// uncached path) and how many distinct requests it keeps per catalog version.
+    pub catalog_cache: bool,
+    pub catalog_cache_entries: usize,
     /// The live layer's timings (seconds): presence TTL, presence heartbeat, engine.io ping.
     pub live_presence_ttl_secs: u64,
     pub live_heartbeat_secs: u64,
@@ -470,6 +474,9 @@ impl Config {
             password_hash_workers: parse_var("PASSWORD_HASH_WORKERS", var("PASSWORD_HASH_WORKERS"))?
                 .unwrap_or_else(super::identity::password::default_workers),
             password_hash_queue: parse_var("PASSWORD_HASH_QUEUE", var("PASSWORD_HASH_QUEUE"))?.unwrap_or(32),
+            catalog_cache: parse_var::<bool>("CATALOG_CACHE", var("CATALOG_CACHE"))?.unwrap_or(true),
+            catalog_cache_entries: parse_var("CATALOG_CACHE_ENTRIES", var("CATALOG_CACHE_ENTRIES"))?
+                .unwrap_or(512),
             live_presence_ttl_secs: parse_var("LIVE_PRESENCE_TTL_SECS", var("LIVE_PRESENCE_TTL_SECS"))?
                 .unwrap_or(60),
             live_heartbeat_secs: parse_var("LIVE_HEARTBEAT_SECS", var("LIVE_HEARTBEAT_SECS"))?.unwrap_or(30),

@@ -93,6 +93,11 @@ impl Application {
             sessions: super::sessions::Store::new(redis.as_ref()),
             live,
             csp: Arc::new(super::security_headers::Policy::from_config(&config)),
+            catalog: super::catalog::cache::CatalogCache::new(
+                db.clone(),
+                config.catalog_cache,
+                config.catalog_cache_entries,
+            ),
             rate_limit,
             fn_rate_limit,
             google,
@@ -214,7 +219,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .nest(
             "/api/v1",
-            api::router().layer(axum::middleware::from_fn_with_state(
+            api::router(&state).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 super::rate_limit::limit,
             )),

@@ -43,6 +43,8 @@ pub struct AppState {
     pub payments: super::payments::Providers,
     /// The Content-Security-Policy of pages, built from the configuration.
     pub csp: Arc<super::security_headers::Policy>,
+    /// The public catalog's answers, kept until the catalog's version moves.
+    pub catalog: super::catalog::cache::CatalogCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {

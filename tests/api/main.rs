@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 mod binary;
 mod booking;
+mod catalog_cache;
 mod categories;
 mod demo;
 mod fakes;

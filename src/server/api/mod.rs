@@ -33,7 +33,7 @@ use response::ApiError;
 
 pub use media::serve as serve_upload;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     // Answers that carry tokens or account data must never be cached (as the old backend did).
     let private = Router::new()
         .route("/auth/register", post(auth::register))
@@ -165,9 +165,9 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    Router::new()
-        .merge(private)
-        .route("/health", get(health))
+    // The public catalog, the same for every caller: its GET answers come from the catalog cache
+    // (with ETags); writes pass through it.
+    let catalog = Router::new()
         .route(
             "/categories",
             get(categories::list).post(catalog::create_category),
@@ -198,6 +198,15 @@ pub fn router() -> Router<AppState> {
                 .put(catalog::update_expert)
                 .delete(catalog::delete_expert),
         )
+        .route("/offers", get(offers::list).post(offers::create))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::catalog::cache::serve,
+        ));
+    Router::new()
+        .merge(private)
+        .merge(catalog)
+        .route("/health", get(health))
         .route(
             "/experts/{id}/working-hours",
             get(booking::get_hours).put(booking::put_hours),
@@ -209,7 +218,6 @@ pub fn router() -> Router<AppState> {
         .route("/closures/{id}", delete(booking::delete_closure))
         .route("/availability", get(booking::get_availability))
         .route("/gallery", get(media::gallery))
-        .route("/offers", get(offers::list).post(offers::create))
         .route(
             "/offers/{id}",
             get(offers::get).put(offers::update).delete(offers::delete),

@@ -1,5 +1,6 @@
 //! The catalog: service categories, services and the experts who perform them.
 
+pub mod cache;
 pub mod categories;
 pub mod demo;
 pub mod experts;
