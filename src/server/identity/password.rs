@@ -4,13 +4,16 @@
 //! Why a pool: each hash needs 19 MiB. Run on tokio's blocking pool, a burst of sign-ins ran up to
 //! 512 hashes at once, and the allocator kept what they had used in per-thread arenas: one instance
 //! held gigabytes after a 16-second flood. Here a fixed number of workers (fewer than the cores, so
-//! hashing never starves the rest of the server) each own one block of argon2 memory, allocated once
-//! and reused for every hash. Work beyond a bounded queue is refused at once with 503 and
-//! `Retry-After` instead of piling up.
+//! hashing never starves the rest of the server) each own one block of argon2 memory, allocated for
+//! the first hash of a burst, reused for the rest, and released after a few idle seconds. Work beyond
+//! a bounded queue is refused at once with 503 and `Retry-After` instead of piling up.
 
-use std::sync::{
-    mpsc::{self, SyncSender, TrySendError},
-    Arc, Mutex, OnceLock,
+use std::{
+    sync::{
+        mpsc::{self, RecvTimeoutError, SyncSender, TrySendError},
+        Arc, Mutex, OnceLock,
+    },
+    time::Duration,
 };
 
 use argon2::{
@@ -115,20 +118,31 @@ impl HashPool {
     }
 }
 
+/// How long a worker keeps its argon2 memory with nothing to hash. A burst reuses one block; a
+/// quiet server holds none (19 MiB per worker otherwise).
+const IDLE_RELEASE: Duration = Duration::from_secs(5);
+
 fn worker(jobs: &Mutex<mpsc::Receiver<Job>>) {
-    // This worker's argon2 memory: allocated once, reused by every hash it computes.
-    let mut blocks = vec![Block::new(); Params::default().block_count()];
+    // This worker's argon2 memory: allocated for the first hash, reused by every hash that follows,
+    // and handed back (as its own mapping, see `server::memory`) once the queue has been idle.
+    let mut blocks: Option<Vec<Block>> = None;
     loop {
         let job = {
             let Ok(queue) = jobs.lock() else { return };
-            match queue.recv() {
+            // With a timeout, so that an idle worker lets go of the lock (and its memory) in turn.
+            match queue.recv_timeout(IDLE_RELEASE) {
                 Ok(job) => job,
-                Err(_) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    blocks = None;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         };
+        let blocks = blocks.get_or_insert_with(|| vec![Block::new(); Params::default().block_count()]);
         let outcome = match job.work {
-            Work::Hash(plain) => hash_with(&mut blocks, &plain).map(Outcome::Hashed),
-            Work::Verify { plain, stored } => Ok(Outcome::Matches(verify_with(&mut blocks, &plain, &stored))),
+            Work::Hash(plain) => hash_with(blocks, &plain).map(Outcome::Hashed),
+            Work::Verify { plain, stored } => Ok(Outcome::Matches(verify_with(blocks, &plain, &stored))),
         };
         let _ = job.reply.send(outcome);
     }
