@@ -23,7 +23,11 @@ use crate::server::{
     state::AppState,
 };
 use crate::shared::{
-    booking::Money, catalog::ServiceForm, errors::FieldError, paging::PageRequest, permissions::Permission,
+    booking::Money,
+    catalog::{Service, ServiceForm},
+    errors::FieldError,
+    paging::{PageRequest, Pagination},
+    permissions::Permission,
 };
 
 pub(super) fn bool_param(
@@ -137,7 +141,7 @@ pub async fn delete_category(
 // ---- services ----
 
 /// `GET /services?page&limit&categoryId&minPrice&maxPrice&isActive&search` (public).
-pub async fn list_services(State(state): State<AppState>, Query(q): Params) -> ApiResult<Value> {
+pub async fn list_services(State(state): State<AppState>, Query(q): Params) -> ApiResult<ServiceList> {
     let mut errors = Vec::new();
     let money = |key: &str, errors: &mut Vec<FieldError>| {
         param(&q, key).and_then(|v| {
@@ -155,8 +159,16 @@ pub async fn list_services(State(state): State<AppState>, Query(q): Params) -> A
     };
     let page = page_param(&q, 200, &mut errors);
     let (filter, page) = validated((filter, page), errors)?;
-    let (list, pagination) = services::list(&state.db, &filter, page).await?;
-    Ok(ApiOk::new(json!({ "services": list, "pagination": pagination })))
+    let (services, pagination) = services::list(&state.db, &filter, page).await?;
+    Ok(ApiOk::new(ServiceList { pagination, services }))
+}
+
+/// Serialized straight into the envelope (no `serde_json::Value` in between), keys in the order
+/// the answer always had.
+#[derive(serde::Serialize)]
+pub struct ServiceList {
+    pagination: Pagination,
+    services: Vec<Service>,
 }
 
 pub async fn get_service(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Value> {

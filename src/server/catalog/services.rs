@@ -9,8 +9,8 @@ use crate::server::{
 use chrono::Utc;
 use sea_orm::{
     sea_query::{Expr, Func},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -65,23 +65,67 @@ pub async fn list<C: ConnectionTrait>(
                 )),
         );
     }
-    let total = query.clone().count(db).await?;
+    // One query: the page, its category names and the total (a window count over the filtered
+    // rows, computed before LIMIT). Only a page past the end needs a count of its own.
     let rows = query
-        .order_by(Func::lower(Expr::col(entity::Column::Name)), Order::Asc)
+        .clone()
+        .join(JoinType::LeftJoin, entity::Relation::Category.def())
+        .column_as(service_categories::Column::Name, "category_name")
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "total")
+        .order_by(
+            Func::lower(Expr::col((entity::Entity, entity::Column::Name))),
+            Order::Asc,
+        )
         .order_by_asc(entity::Column::Id)
         .offset(page.offset())
         .limit(page.limit)
+        .into_model::<Listed>()
         .all(db)
         .await?;
-    let names = category_names(db, rows.iter().map(|r| r.category_id)).await?;
-    let list = rows
-        .into_iter()
-        .map(|r| {
-            let name = names.get(&r.category_id).cloned();
-            view(r, name)
-        })
-        .collect();
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total).unwrap_or_default(),
+        None if page.page > 1 => query.count(db).await?,
+        None => 0,
+    };
+    let list = rows.into_iter().map(Listed::into_view).collect();
     Ok((list, page.of(total)))
+}
+
+/// A row of the list query: the service, its category's name and the filtered total.
+#[derive(FromQueryResult)]
+struct Listed {
+    id: Uuid,
+    category_id: Uuid,
+    name: String,
+    description: Option<String>,
+    price_minor: i64,
+    duration_minutes: i32,
+    image_url: Option<String>,
+    tags: String,
+    is_active: bool,
+    created_at: chrono::DateTime<Utc>,
+    updated_at: chrono::DateTime<Utc>,
+    category_name: Option<String>,
+    total: i64,
+}
+
+impl Listed {
+    fn into_view(self) -> Service {
+        let model = entity::Model {
+            id: self.id,
+            category_id: self.category_id,
+            name: self.name,
+            description: self.description,
+            price_minor: self.price_minor,
+            duration_minutes: self.duration_minutes,
+            image_url: self.image_url,
+            tags: self.tags,
+            is_active: self.is_active,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        view(model, self.category_name)
+    }
 }
 
 /// One service with its category name and the active experts who offer it.
