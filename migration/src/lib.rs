@@ -19,6 +19,7 @@ mod m20261202_000010_offers;
 mod m20261202_000011_payments;
 mod m20261202_000012_academy_reviews_support;
 mod m20261202_000013_catalog_version;
+mod m20261202_000014_appointment_created_index;
 
 /// The name of the database rule that keeps one expert's appointments from overlapping.
 pub use m20261121_000006_booking::OVERLAP;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_payments::Migration),
             Box::new(m20261202_000012_academy_reviews_support::Migration),
             Box::new(m20261202_000013_catalog_version::Migration),
+            Box::new(m20261202_000014_appointment_created_index::Migration),
         ]
     }
 }

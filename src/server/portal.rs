@@ -54,15 +54,62 @@ pub fn state() -> Result<AppState, PortalError> {
     })
 }
 
+/// What one server-rendered page would otherwise read once per resource: the session's principal
+/// (the viewer, then again for each server function the page calls) and the business settings.
+/// Provided by `provide_viewer` while the server renders a page, which reads and never writes, so
+/// one read serves the whole render; server functions called over HTTP find none and read afresh.
+#[derive(Clone, Default)]
+pub struct PageMemo {
+    principal: std::sync::Arc<tokio::sync::OnceCell<Option<Principal>>>,
+    settings: std::sync::Arc<tokio::sync::OnceCell<super::booking::settings::Settings>>,
+}
+
+/// Starts the memo of the page being rendered (server only).
+pub fn provide_page_memo() {
+    provide_context(PageMemo::default());
+}
+
+/// The portal user of this session ([`super::sessions::session_principal`]), read once per
+/// rendered page.
+pub async fn session_principal(
+    session: &tower_sessions::Session,
+    state: &AppState,
+) -> Result<Option<Principal>, AppError> {
+    match use_context::<PageMemo>() {
+        Some(memo) => memo
+            .principal
+            .get_or_try_init(|| super::sessions::session_principal(session, state))
+            .await
+            .cloned(),
+        None => super::sessions::session_principal(session, state).await,
+    }
+}
+
+/// The booking rules in force now ([`super::booking::rules`]), the settings read once per rendered
+/// page (the time is always now).
+pub async fn rules(state: &AppState) -> Result<super::booking::availability::Rules, AppError> {
+    match use_context::<PageMemo>() {
+        Some(memo) => {
+            let settings = memo
+                .settings
+                .get_or_try_init(|| super::booking::settings::get(&state.db, state.config.business_timezone))
+                .await?
+                .clone();
+            Ok(super::booking::availability::Rules {
+                settings,
+                now: chrono::Utc::now(),
+            })
+        }
+        None => super::booking::rules(state).await,
+    }
+}
+
 /// The signed-in portal user of this request, or 401. Every portal server function that reads or
 /// changes data starts here (or at [`authorize`]): the pages' guards only decide what to show.
 pub async fn signed_in() -> Result<(AppState, Principal), PortalError> {
     let state = state()?;
     let session: tower_sessions::Session = leptos_axum::extract().await.map_err(internal)?;
-    match super::sessions::session_principal(&session, &state)
-        .await
-        .map_err(portal_error)?
-    {
+    match session_principal(&session, &state).await.map_err(portal_error)? {
         Some(p) if p.user.must_change_password && !is_password_change_call() => {
             Err(portal_error(super::api::extract::password_change_required()))
         }

@@ -13,6 +13,10 @@ pub type ViewerResource = Resource<Result<Option<PortalUser>, PortalError>>;
 
 /// Loads the viewer once per navigation (so role changes show at the next page) and shares it.
 pub fn provide_viewer() -> ViewerResource {
+    // While the server renders the page, the viewer and the page's own server functions share one
+    // read of the session's user (and of the business settings).
+    #[cfg(feature = "ssr")]
+    crate::server::portal::provide_page_memo();
     let location = use_location();
     let viewer = Resource::new_blocking(move || location.pathname.get(), |_| current_user());
     provide_context(viewer);

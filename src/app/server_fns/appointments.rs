@@ -31,41 +31,27 @@ pub struct AppointmentChoices {
 pub async fn list_appointments(query: AppointmentQuery) -> Result<AppointmentPage, PortalError> {
     use crate::server::{booking, portal};
     let (state, p) = portal::signed_in().await?;
-    booking::staff::list(&state, &p, &query, 20)
+    let rules = portal::rules(&state).await.map_err(portal::portal_error)?;
+    booking::staff::list(&state, &rules, &p, &query, 20)
         .await
         .map_err(portal::portal_error)
 }
 
 #[server(prefix = "/api/fn", endpoint = "appointment_choices")]
 pub async fn load_appointment_choices() -> Result<AppointmentChoices, PortalError> {
-    use crate::server::{booking, catalog, portal};
-    use crate::shared::{paging::PageRequest, permissions::Permission};
+    use crate::server::{booking, portal};
+    use crate::shared::permissions::Permission;
     let (state, p) = portal::signed_in().await?;
-    let (own_expert, experts) = booking::staff::expert_choices(&state, &p)
-        .await
-        .map_err(portal::portal_error)?;
-    let all = PageRequest { page: 1, limit: 500 };
-    let (services, _) = catalog::services::list(
-        &state.db,
-        &catalog::services::Filter {
-            is_active: Some(true),
-            ..Default::default()
-        },
-        all,
+    // Three independent reads (ids and names only), side by side.
+    let ((own_expert, experts), services, rules) = tokio::try_join!(
+        booking::staff::expert_choices(&state, &p),
+        booking::staff::service_choices(&state.db),
+        portal::rules(&state),
     )
-    .await
     .map_err(portal::portal_error)?;
-    let rules = booking::rules(&state).await.map_err(portal::portal_error)?;
     Ok(AppointmentChoices {
         experts,
-        services: services
-            .into_iter()
-            .map(|s| Choice {
-                id: s.id,
-                name: s.name,
-                minutes: s.duration,
-            })
-            .collect(),
+        services,
         manages: p.can(Permission::AppointmentsManageAll),
         own_expert,
         today: rules.today().format("%Y-%m-%d").to_string(),

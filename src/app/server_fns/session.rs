@@ -59,10 +59,10 @@ pub async fn sign_out() -> Result<(), PortalError> {
 /// Who is signed in to the portal, if anyone.
 #[server(prefix = "/api/fn", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<PortalUser>, PortalError> {
-    use crate::server::{portal, sessions};
+    use crate::server::portal;
     let state = portal::state()?;
     let session: tower_sessions::Session = leptos_axum::extract().await.map_err(portal::internal)?;
-    let principal = sessions::session_principal(&session, &state)
+    let principal = portal::session_principal(&session, &state)
         .await
         .map_err(portal::portal_error)?;
     Ok(principal.map(|p| PortalUser {

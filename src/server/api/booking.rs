@@ -297,7 +297,8 @@ pub async fn list_all(
         page: text("page"),
         limit: text("limit"),
     };
-    let page = booking::staff::list(&state, &user.0, &query, 20).await?;
+    let rules = booking::rules(&state).await?;
+    let page = booking::staff::list(&state, &rules, &user.0, &query, 20).await?;
     Ok(ApiOk::new(
         json!({ "appointments": page.appointments, "pagination": page.pagination }),
     ))

@@ -2,6 +2,11 @@
 //! (with the expert record linked to their account), and the staff list, which an expert without
 //! `appointments.view` sees narrowed to their own schedule.
 
+use sea_orm::{
+    sea_query::{Expr, Func},
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+};
+
 use super::{
     appointments::{self, Actor, Filter},
     availability::Rules,
@@ -43,43 +48,64 @@ pub async fn list_scope(state: &AppState, p: &Principal) -> AppResult<Option<uui
     }
 }
 
+/// The most choices a filter or form offers.
+const CHOICES: u64 = 500;
+
 /// The active experts `p` may pick in the staff list's filters and the calendar (only their own,
-/// for an expert who sees their own schedule), with that scope.
+/// for an expert who sees their own schedule), with that scope. One query for ids and names, in
+/// the experts list's order (name, case-insensitive, then id).
 pub async fn expert_choices(state: &AppState, p: &Principal) -> AppResult<(Option<uuid::Uuid>, Vec<Choice>)> {
-    use crate::server::catalog::experts;
+    use crate::server::entities::experts::{Column as X, Entity as Experts};
     let scope = list_scope(state, p).await?;
-    let (active, _) = experts::list(
-        &state.db,
-        &experts::Filter {
-            active_only: true,
-            ..Default::default()
-        },
-        PageRequest { page: 1, limit: 500 },
-    )
-    .await?;
+    let active: Vec<(uuid::Uuid, String)> = Experts::find()
+        .filter(X::IsActive.eq(true))
+        .select_only()
+        .columns([X::Id, X::Name])
+        .order_by(Func::lower(Expr::col(X::Name)), Order::Asc)
+        .order_by_asc(X::Id)
+        .limit(CHOICES)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
     let choices = active
         .into_iter()
-        .filter(|e| scope.is_none_or(|own| own == e.id))
-        .map(|e| Choice {
-            id: e.id,
-            name: e.name,
-            minutes: 0,
-        })
+        .filter(|(id, _)| scope.is_none_or(|own| own == *id))
+        .map(|(id, name)| Choice { id, name, minutes: 0 })
         .collect();
     Ok((scope, choices))
+}
+
+/// The active services a booking form offers, with their length, in the services list's order
+/// (name, case-insensitive, then id): one query for the three columns it needs.
+pub async fn service_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Choice>> {
+    use crate::server::entities::services::{Column as S, Entity as Services};
+    let rows: Vec<(uuid::Uuid, String, i32)> = Services::find()
+        .filter(S::IsActive.eq(true))
+        .select_only()
+        .columns([S::Id, S::Name, S::DurationMinutes])
+        .order_by(Func::lower(Expr::col(S::Name)), Order::Asc)
+        .order_by_asc(S::Id)
+        .limit(CHOICES)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, minutes)| Choice { id, name, minutes })
+        .collect())
 }
 
 /// The staff list: filters parsed (field errors as 400), scoped to what `p` may see, newest first.
 pub async fn list(
     state: &AppState,
+    rules: &Rules,
     p: &Principal,
     query: &AppointmentQuery,
     default_limit: u64,
 ) -> AppResult<AppointmentPage> {
     let scope = list_scope(state, p).await?;
-    let rules = super::rules(state).await?;
-    let (filter, page) = parse(&rules, query, default_limit, scope)?;
-    let (appointments, pagination) = appointments::list(&state.db, &rules, &filter, Some(page), true).await?;
+    let (filter, page) = parse(rules, query, default_limit, scope)?;
+    let (appointments, pagination) = appointments::list(&state.db, rules, &filter, Some(page), true).await?;
     Ok(AppointmentPage {
         appointments,
         pagination: pagination.unwrap_or_else(|| page.of(0)),

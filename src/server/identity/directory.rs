@@ -78,47 +78,48 @@ pub async fn presence(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<PresenceV
         .collect())
 }
 
-/// Active staff (accounts whose role opens the portal) and whether each is online, by name.
+/// Active staff (accounts whose role opens the portal) and whether each is online, by name. One
+/// query: the roles that grant portal access are a subquery, the Owner role (which holds every
+/// permission whatever is stored) is matched by name, and only ids and names are read.
 pub async fn staff_presence(state: &AppState) -> AppResult<Vec<crate::shared::dashboard::StaffPresence>> {
     use crate::server::entities::{permissions, role_permissions};
     use crate::shared::permissions::Permission;
-    use sea_orm::QuerySelect;
-    let mut role_ids: Vec<Uuid> = role_permissions::Entity::find()
+    use sea_orm::{QuerySelect, QueryTrait};
+    let portal_roles = role_permissions::Entity::find()
         .inner_join(permissions::Entity)
         .filter(permissions::Column::Slug.eq(Permission::PortalAccess.slug()))
         .select_only()
         .column(role_permissions::Column::RoleId)
+        .into_query();
+    let staff: Vec<(Uuid, String, Option<String>)> = users::Entity::find()
+        .left_join(roles::Entity)
+        .filter(
+            Condition::any()
+                .add(users::Column::RoleId.in_subquery(portal_roles))
+                .add(roles::Column::Name.eq(OWNER_ROLE)),
+        )
+        .filter(users::Column::IsActive.eq(true))
+        .select_only()
+        .columns([users::Column::Id, users::Column::Name])
+        .column_as(roles::Column::Name, "role_name")
+        .order_by_asc(users::Column::Name)
+        .limit(200)
         .into_tuple()
         .all(&state.db)
         .await?;
-    role_ids.extend(
-        roles::Entity::find()
-            .filter(roles::Column::Name.eq(OWNER_ROLE))
-            .select_only()
-            .column(roles::Column::Id)
-            .into_tuple::<Uuid>()
-            .all(&state.db)
-            .await?,
-    );
-    let staff = users::Entity::find()
-        .find_also_related(roles::Entity)
-        .filter(users::Column::RoleId.is_in(role_ids))
-        .filter(users::Column::IsActive.eq(true))
-        .order_by_asc(users::Column::Name)
-        .limit(200)
-        .all(&state.db)
-        .await?;
-    let ids: Vec<Uuid> = staff.iter().map(|(u, _)| u.id).collect();
+    let ids: Vec<Uuid> = staff.iter().map(|(id, _, _)| *id).collect();
     let online = state.live.presence.online(&ids).await;
     Ok(staff
         .into_iter()
         .zip(online)
-        .map(|((u, r), online)| crate::shared::dashboard::StaffPresence {
-            id: u.id,
-            name: u.name,
-            role: r.map(|r| r.name).unwrap_or_default(),
-            online,
-        })
+        .map(
+            |((id, name, role), online)| crate::shared::dashboard::StaffPresence {
+                id,
+                name,
+                role: role.unwrap_or_default(),
+                online,
+            },
+        )
         .collect())
 }
 
