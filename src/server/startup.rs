@@ -86,7 +86,7 @@ impl Application {
         // Stripe's client takes rustls's process-wide crypto provider; more than one is compiled in,
         // so one is named (a second call changes nothing).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let state = AppState {
+        let state = AppState::new(super::state::Shared {
             payments: super::payments::Providers::from_config(&config)?,
             media: super::media::Media::from_config(&config)?,
             channels,
@@ -107,7 +107,7 @@ impl Application {
             redis,
             outbox_kick,
             permissions: Default::default(),
-        };
+        });
         let first_run = if state.config.env == super::config::Environment::Development {
             first_run(&state).await?
         } else {
