@@ -51,8 +51,11 @@ lint:
 fmt:
 	cargo fmt --all
 
+## make bench: throughput, the catalog against a bare axum + sqlx reference, and a sign-in flood
 bench: build-release services
 	bench/run.sh
+	bench/catalog.sh
+	bench/signin_flood.sh
 
 clean:
 	cargo clean

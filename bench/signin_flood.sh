@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A sign-in flood against one instance, and what it leaves behind: RSS before, at the peak and
 # after, and the catalog's latency while the flood runs (sign-in must never starve the rest).
-# Usage: bench/signin_flood.sh [seconds] [connections]   (PULSE_BIN picks the binary; release by default)
+# Usage: bench/signin_flood.sh [seconds (60)] [connections (16)]   (PULSE_BIN picks the binary; release by default)
 # Env: BACKEND=postgres|sqlite (default postgres, with Redis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_FLOOD=${1:-16}
+SECONDS_FLOOD=${1:-60}
 CONNECTIONS=${2:-16}
 BIN=${PULSE_BIN:-"$(scripts/target-dir.sh)/release/pulse"}
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
@@ -43,3 +43,6 @@ grep -E "requests in|Requests/sec|50%|99%|Non-2xx|Socket errors" "$WORK/flood.tx
 echo "RSS peak: $(( $(hwm_kib) / 1024 )) MiB"
 sleep 5
 echo "RSS 5 s after the flood: $(( $(rss_kib) / 1024 )) MiB"
+# The hashing workers hand their argon2 memory back after 5 idle seconds.
+sleep 5
+echo "RSS 10 s after the flood: $(( $(rss_kib) / 1024 )) MiB"
